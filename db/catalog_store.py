@@ -1,0 +1,195 @@
+"""The catalog: one transaction per file in, read queries out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from catalog.records import ItemRecord, ParsedDocument
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from db.engine import make_engine, upgrade
+from db.enrich import enrich, new_item, to_record
+from db.models import Document, Item, Mention, utcnow
+
+
+@dataclass
+class IngestResult:
+    """What one file did to the catalog."""
+
+    path: str
+    status: str  # "new" | "unchanged"
+    items_new: int = 0
+    items_enriched: int = 0
+    mentions: int = 0
+    document_id: int | None = None
+
+
+@dataclass
+class IndexRow:
+    """What the indexer needs to know of an item, SQL-free."""
+
+    id: int
+    key: str
+    kind: str
+    name: str
+    summary: str | None
+    task: str | None
+    architecture: str | None
+    variant: str | None
+    questions: list[str] = field(default_factory=list)
+
+
+class Catalog:
+    """The SQL catalog behind a SQLAlchemy URL."""
+
+    def __init__(self, url: str, notify: Callable[[str], None] | None = None):
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        upgrade(self.engine, notify=notify)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(write=True), expire_on_commit=False
+        )
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -----------------------------------------------------------
+
+    def ingest(self, doc: ParsedDocument, attempts: int = 5) -> IngestResult:
+        """Store one parsed file atomically; identical bytes are a no-op.
+
+        Retries when a concurrent writer inserted the same item or document
+        first (unique violation) or held the lock too long.
+        """
+        for attempt in range(attempts):
+            try:
+                with self._write_sessions() as session, session.begin():
+                    return self._ingest(session, doc)
+            except (IntegrityError, OperationalError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _ingest(self, session: Session, doc: ParsedDocument) -> IngestResult:
+        existing = session.scalar(select(Document).where(Document.sha256 == doc.sha256))
+        if existing is not None:
+            return IngestResult(doc.path, "unchanged", document_id=existing.id)
+        document = Document(
+            path=doc.path,
+            sha256=doc.sha256,
+            format=doc.format,
+            question=doc.question,
+            repairs=list(doc.repairs),
+            ingested_at=utcnow(),
+        )
+        session.add(document)
+        result = IngestResult(doc.path, "new")
+        seen: dict[str, Item] = {}
+        mentioned: set[tuple[str, str]] = set()
+        for parsed in doc.items:
+            rec = parsed.item
+            item = seen.get(rec.key) or session.scalar(select(Item).where(Item.key == rec.key))
+            if item is None:
+                item = new_item(rec)
+                session.add(item)
+                result.items_new += 1
+            elif enrich(item, rec):
+                item.updated_at = utcnow()
+                if rec.key not in seen:
+                    result.items_enriched += 1
+            seen[rec.key] = item
+            if (rec.key, parsed.role) in mentioned:
+                continue
+            mentioned.add((rec.key, parsed.role))
+            session.add(Mention(document=document, item=item, role=parsed.role, position=parsed.position))
+            result.mentions += 1
+        session.flush()
+        result.document_id = document.id
+        return result
+
+    # -- reading -----------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        with self.session() as s:
+            kinds = dict(s.execute(select(Item.kind, func.count()).group_by(Item.kind)).all())
+            return {
+                "documents": s.scalar(select(func.count()).select_from(Document)) or 0,
+                "items": sum(kinds.values()),
+                "models": kinds.get("model", 0),
+                "papers": kinds.get("paper", 0),
+                "mentions": s.scalar(select(func.count()).select_from(Mention)) or 0,
+            }
+
+    def items(self, kind: str | None = None, task: str | None = None) -> list[Item]:
+        stmt = select(Item).order_by(Item.kind, Item.name)
+        if kind:
+            stmt = stmt.where(Item.kind == kind)
+        if task:
+            stmt = stmt.where(func.lower(Item.task) == task.lower())
+        with self.session() as s:
+            return list(s.scalars(stmt))
+
+    def items_by_id(self, ids: list[int]) -> dict[int, Item]:
+        if not ids:
+            return {}
+        with self.session() as s:
+            return {i.id: i for i in s.scalars(select(Item).where(Item.id.in_(ids)))}
+
+    def records(self, keys: list[str]) -> list[ItemRecord]:
+        """Stored items as catalog records, in the order of `keys`."""
+        if not keys:
+            return []
+        with self.session() as s:
+            found = {i.key: to_record(i) for i in s.scalars(select(Item).where(Item.key.in_(keys)))}
+        return [found[k] for k in keys if k in found]
+
+    def item(self, ref: str) -> Item | None:
+        """An item by key (`arxiv:2308.15462`), id, exact name or unique name prefix."""
+        with self.session() as s:
+            opts = selectinload(Item.mentions).selectinload(Mention.document)
+            item = s.scalar(select(Item).options(opts).where(Item.key == ref))
+            if item is None and ref.isdigit():
+                item = s.scalar(select(Item).options(opts).where(Item.id == int(ref)))
+            if item is None:
+                item = s.scalar(select(Item).options(opts).where(func.lower(Item.name) == ref.lower()))
+            if item is None:
+                found = list(
+                    s.scalars(select(Item).options(opts).where(Item.name.ilike(f"{_escape_like(ref)}%", escape="\\")).limit(2))
+                )
+                item = found[0] if len(found) == 1 else None
+            return item
+
+    def documents(self) -> list[Document]:
+        with self.session() as s:
+            return list(s.scalars(select(Document).order_by(Document.id)))
+
+    def index_rows(self) -> Iterator[IndexRow]:
+        """Every item with what its search text is made of, in id order."""
+        with self.session() as s:
+            questions: dict[int, list[str]] = {}
+            q = (
+                select(Mention.item_id, Document.question)
+                .join(Document, Mention.document_id == Document.id)
+                .where(Mention.role == "recommended")
+                .order_by(Document.id)
+            )
+            for item_id, question in s.execute(q):
+                qs = questions.setdefault(item_id, [])
+                if question not in qs:
+                    qs.append(question)
+            cols = (Item.id, Item.key, Item.kind, Item.name, Item.summary, Item.task, Item.architecture, Item.variant)
+            for row in s.execute(select(*cols).order_by(Item.id)):
+                yield IndexRow(*row, questions=[] if row.summary else questions.get(row.id, []))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,67 @@
+"""Merging a newly met record into the stored item: enrich, never lose."""
+
+from __future__ import annotations
+
+from catalog.records import ItemRecord
+
+from db.models import Item
+
+_FILL_IF_EMPTY = ("github_url", "task", "architecture", "variant", "arxiv_id")
+
+
+def new_item(rec: ItemRecord) -> Item:
+    return Item(
+        key=rec.key,
+        kind=rec.kind,
+        name=rec.name,
+        paper_url=rec.paper_url,
+        github_url=rec.github_url,
+        summary=rec.summary,
+        arxiv_id=rec.arxiv_id,
+        arxiv_version=rec.arxiv_version,
+        task=rec.task,
+        architecture=rec.architecture,
+        variant=rec.variant,
+        extra=dict(rec.extra),
+    )
+
+
+def to_record(item: Item) -> ItemRecord:
+    return ItemRecord(
+        key=item.key, kind=item.kind, name=item.name, paper_url=item.paper_url, github_url=item.github_url,
+        summary=item.summary, arxiv_id=item.arxiv_id, arxiv_version=item.arxiv_version, task=item.task,
+        architecture=item.architecture, variant=item.variant, extra=dict(item.extra or {}),
+    )
+
+
+def enrich(item: Item, rec: ItemRecord) -> list[str]:
+    """Fold `rec` into `item`; returns the names of the fields that gained information.
+
+    Empty fields are filled; a newer arXiv version replaces the paper link; a
+    longer summary replaces a shorter one only when it is not just a prefix-less
+    rewrite losing text (the longer of the two wins); unknown extra fields merge.
+    """
+    changed: list[str] = []
+    for field in _FILL_IF_EMPTY:
+        if not getattr(item, field) and getattr(rec, field):
+            setattr(item, field, getattr(rec, field))
+            changed.append(field)
+    if rec.paper_url and not item.paper_url:
+        item.paper_url, item.arxiv_version = rec.paper_url, rec.arxiv_version
+        changed.append("paper_url")
+    elif rec.arxiv_version and (item.arxiv_version or 0) < rec.arxiv_version:
+        item.paper_url, item.arxiv_version = rec.paper_url, rec.arxiv_version
+        changed.append("arxiv_version")
+    if rec.summary and len(rec.summary.strip()) > len((item.summary or "").strip()):
+        item.summary = rec.summary
+        changed.append("summary")
+    if rec.name and not item.name:
+        item.name = rec.name
+        changed.append("name")
+    extra = dict(item.extra or {})
+    added = {k: v for k, v in rec.extra.items() if k not in extra}
+    if added:
+        extra.update(added)
+        item.extra = extra
+        changed.append("extra")
+    return changed

@@ -1,0 +1,213 @@
+"""Wiring of catalog, db, indexer and answerer: what each command does.
+
+The CLI calls these; tests and scripts can too. Heavy pieces (the database,
+the embedding model) are opened on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from modelkb.config import Settings, load_settings
+from modelkb.inputs import InputFile
+
+Progress = Callable[[int], None]
+Notify = Callable[[str], None]
+
+
+@dataclass
+class IngestSummary:
+    files_new: int = 0
+    files_unchanged: int = 0
+    files_failed: int = 0
+    items_new: int = 0
+    items_enriched: int = 0
+    embedded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class SearchResult:
+    key: str
+    kind: str
+    name: str
+    score: float
+    paper_url: str | None
+    github_url: str | None
+    task: str | None
+    dense: float | None = None
+    lexical: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def make_embedder(model: str | None):
+    """The configured sentence-transformers model (loaded lazily on first encode)."""
+    from indexer.embedder import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(model)
+
+
+class App:
+    def __init__(self, settings: Settings | None = None, embedder=None, notify: Notify | None = None):
+        self.settings = settings or load_settings()
+        self._embedder = embedder
+        self.notify: Notify = notify or (lambda msg: None)
+
+    @cached_property
+    def catalog(self):
+        from db import Catalog
+
+        return Catalog(self.settings.db_url, notify=self.notify)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.model)
+        return self._embedder
+
+    @cached_property
+    def index(self):
+        from indexer.store import SearchIndex
+
+        return SearchIndex(self.settings.index_dir, self.embedder)
+
+    # -- ingest ------------------------------------------------------------
+
+    def ingest(self, files: Iterable[InputFile], progress: Progress | None = None) -> IngestSummary:
+        """Each file in its own transaction; a bad file is reported and skipped."""
+        from catalog import ParseError, parse_bytes
+
+        summary = IngestSummary()
+        for f in files:
+            try:
+                if f.error:
+                    raise ParseError(f.name, f.error)
+                try:
+                    data = f.read()
+                except OSError as exc:
+                    raise ParseError(f.name, f"cannot read: {exc.strerror or exc}") from None
+                doc = parse_bytes(data, f.name)
+                result = self.catalog.ingest(doc)
+            except ParseError as exc:
+                summary.files_failed += 1
+                summary.errors.append(str(exc))
+            except Exception as exc:  # a database error must not stop the batch
+                summary.files_failed += 1
+                summary.errors.append(f"{f.name}: could not store: {_one_line(exc)}")
+            else:
+                if result.status == "new":
+                    summary.files_new += 1
+                else:
+                    summary.files_unchanged += 1
+                summary.items_new += result.items_new
+                summary.items_enriched += result.items_enriched
+            if progress:
+                progress(1)
+        return summary
+
+    # -- index -------------------------------------------------------------
+
+    def index_entries(self) -> list:
+        from indexer.store import IndexEntry
+        from indexer.text import content_hash, item_text
+
+        entries = []
+        for row in self.catalog.index_rows():
+            text = item_text(
+                row.name, row.kind, row.summary,
+                task=row.task, architecture=row.architecture, variant=row.variant, questions=row.questions,
+            )
+            entries.append(IndexEntry(row.id, text, content_hash(text)))
+        return entries
+
+    def sync_index(self, progress: Progress | None = None, rebuild: bool = False):
+        """Embed what is new or changed (or everything, on rebuild)."""
+        entries = self.index_entries()
+        if rebuild:
+            report = self.index.rebuild(entries, progress=progress)
+        else:
+            report = self.index.sync(entries, progress=progress)
+        if report.rebuilt and report.reason:
+            self.notify(f"search index rebuilt: {report.reason}")
+        return report
+
+    def doctor(self) -> list[str]:
+        """Problems between the catalog and its search index; empty when healthy."""
+        return self.index.check(self.index_entries())
+
+    # -- search ------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", kind: str | None = None, task: str | None = None) -> list[SearchResult]:
+        self.sync_index()
+        allowed = None
+        if kind or task:
+            allowed = [i.id for i in self.catalog.items(kind=kind, task=task)]
+            if not allowed:
+                return []
+        hits = self.index.search(query, k=k, mode=mode, allowed_ids=allowed)
+        items = self.catalog.items_by_id([h.id for h in hits])
+        out = []
+        for h in hits:
+            it = items.get(h.id)
+            if it is None:
+                continue
+            out.append(SearchResult(it.key, it.kind, it.name, round(float(h.score), 4), it.paper_url, it.github_url, it.task,
+                                    None if h.dense is None else round(float(h.dense), 4),
+                                    None if h.lexical is None else round(float(h.lexical), 4)))
+        return out
+
+    # -- answer ------------------------------------------------------------
+
+    def answer_file(self, f: InputFile, ingest: bool = True):
+        """Parse a prompt file, store it (unless told not to), answer from its own items."""
+        from answerer.compose import compose
+        from catalog import ParseError, parse_bytes
+
+        if f.error:
+            raise ParseError(f.name, f.error)
+        try:
+            data = f.read()
+        except OSError as exc:
+            raise ParseError(f.name, f"cannot read: {exc.strerror or exc}") from None
+        doc = parse_bytes(data, f.name)
+        if ingest:
+            self.catalog.ingest(doc)
+        return compose(doc.question, doc.items, self.embedder, source=doc.text)
+
+    def ask(self, question: str, k: int = 6):
+        """Retrieve from the whole catalog, then compose as for a prompt file."""
+        from answerer.compose import compose
+        from catalog.records import ParsedItem
+
+        results = self.search(question, k=k)
+        records = self.catalog.records([r.key for r in results])
+        items = [
+            ParsedItem(item=rec, role="recommended" if rec.kind == "model" else "related", position=pos, line=0)
+            for pos, rec in enumerate(records)
+        ]
+        return compose(question, items, self.embedder, source=None)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def resolve_paths(paths: list[str]) -> list[InputFile]:
+    from modelkb.inputs import expand
+
+    return expand(paths)
+
+
+def output_path(out_dir: Path, name: str, fmt: str) -> Path:
+    stem = Path(name).stem if name != "<stdin>" else "stdin"
+    return out_dir / f"{stem}.{'md' if fmt == 'md' else 'json'}"

@@ -1,0 +1,391 @@
+"""The `modelkb` command line: a thin layer of click commands over `modelkb.app`.
+
+Nothing heavy is imported at module level, so `modelkb --help` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from modelkb import __version__
+
+
+class _Group(click.Group):
+    """Turns our known errors into one `Error: …` line and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; every file already reported as stored is safe") from None
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            raise click.ClickException(_describe(exc)) from None
+
+
+def _describe(exc: Exception) -> str:
+    known = {"ParseError", "CatalogError", "EmbedderError", "GroundingError", "EvalError"}
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if type(exc).__name__ in known:
+        return text
+    if type(exc).__module__.startswith("sqlalchemy"):
+        return f"database error: {text[:300]}"
+    return f"{type(exc).__name__}: {text[:300]} (run with -v for the traceback)"
+
+
+# -- shared option bundles --------------------------------------------------
+
+def json_option(fn: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(fn)
+
+
+def format_option(fn: Callable) -> Callable:
+    return click.option(
+        "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
+        help="Markdown for people, JSON for programs.",
+    )(fn)
+
+
+def _app(ctx: click.Context):
+    from modelkb.app import App
+    from modelkb.config import load_settings
+
+    obj = ctx.obj
+    if "app" not in obj:
+        settings = load_settings(db=obj["db"], model=obj["model"])
+        obj["app"] = App(settings, notify=lambda msg: _info(ctx, msg))
+    return obj["app"]
+
+
+def _info(ctx: click.Context, msg: str) -> None:
+    if not ctx.find_root().obj.get("quiet"):
+        click.echo(msg, err=True)
+
+
+def _progress(ctx: click.Context, length: int, label: str):
+    """A progress bar on stderr for long work; silent with --quiet or for a single step."""
+    quiet = ctx.find_root().obj.get("quiet") or length <= 1
+    return click.progressbar(length=length, label=label, file=sys.stderr if not quiet else _Null(), show_pos=True)
+
+
+class _Null:
+    def write(self, *_: Any) -> None: ...
+    def flush(self) -> None: ...
+    def isatty(self) -> bool:
+        return False
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# -- the group ----------------------------------------------------------------
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="modelkb")
+@click.option("--db", envvar="MODELKB_DB", metavar="URL",
+              help="SQLAlchemy URL or SQLite path of the catalog [env MODELKB_DB; default: catalog.db in the data dir].")
+@click.option("--model", envvar="MODELKB_MODEL", metavar="PATH|NAME",
+              help="Sentence-transformers model to embed with [env MODELKB_MODEL; default: bundled all-MiniLM-L6-v2].")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, model: str | None, verbose: bool, quiet: bool) -> None:
+    """A knowledge base of AI models and papers: ingest prompt files, search, answer.
+
+    \b
+    Quick start:
+      modelkb ingest examples/            # build the catalog
+      modelkb search "sharpen a blurry photo" --kind model
+      modelkb answer examples/01_*.txt    # ranked, grounded answer
+      modelkb stats --json
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(db=db, model=model, verbose=verbose, quiet=quiet)
+
+
+# -- ingest -------------------------------------------------------------------
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--no-index", is_flag=True, help="Only store in the catalog; embed later with `reindex` or the next search.")
+@json_option
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], no_index: bool, as_json: bool) -> None:
+    """Add prompt or answer files to the catalog.
+
+    Folders are read recursively (*.txt, *.md); `-` reads one file from stdin.
+    Each file goes in whole or not at all; identical bytes are skipped; a bad
+    file is reported on stderr and the rest still go in (exit code 1).
+
+    \b
+    Examples:
+      modelkb ingest ../shared/seeds/
+      modelkb ingest new_prompt.txt other.txt
+      cat prompt.txt | modelkb ingest -
+    """
+    from modelkb.app import resolve_paths
+
+    app = _app(ctx)
+    files = resolve_paths(list(paths))
+    with _progress(ctx, len(files), "Ingesting") as bar:
+        summary = app.ingest(files, progress=bar.update)
+    for err in summary.errors:
+        click.echo(f"error: {err}", err=True)
+    if not no_index:
+        report = app.sync_index()
+        summary.embedded = report.embedded
+    if as_json:
+        _echo_json(summary.as_dict())
+    else:
+        click.echo(
+            f"{len(files)} file(s): {summary.files_new} new, {summary.files_unchanged} unchanged, "
+            f"{summary.files_failed} failed; items: {summary.items_new} new, {summary.items_enriched} enriched"
+            + ("" if no_index else f"; {summary.embedded} embedded")
+        )
+    if summary.files_failed:
+        ctx.exit(1)
+
+
+# -- search -------------------------------------------------------------------
+
+@cli.command()
+@click.argument("question")
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many results.")
+@click.option("--kind", type=click.Choice(["model", "paper"]), help="Only models or only papers.")
+@click.option("--task", metavar="PREFIX", help="Only zoo models of this task prefix (Txt2Img, Deblur, SR, …).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
+              help="Fused BM25 + embeddings, embeddings only, or BM25 only.")
+@json_option
+@click.pass_context
+def search(ctx: click.Context, question: str, k: int, kind: str | None, task: str | None, mode: str, as_json: bool) -> None:
+    """Which models or papers fit QUESTION, best first.
+
+    \b
+    Examples:
+      modelkb search "upscale a blurry CCTV face" --kind model
+      modelkb search "MIMO-UNet RealBlur" --mode lexical -k 3
+      modelkb search "realistic chrome reflections" --json
+    """
+    results = _app(ctx).search(question, k=k, mode=mode, kind=kind, task=task)
+    if as_json:
+        _echo_json([r.as_dict() for r in results])
+        return
+    if not results:
+        click.echo("no results (is the catalog empty? try `modelkb ingest PATH`)", err=True)
+        return
+    for rank, r in enumerate(results, 1):
+        click.echo(f"{rank:>2}. {r.score:.3f}  [{r.kind}] {r.name}")
+        links = "  ".join(x for x in (r.paper_url, r.github_url) if x)
+        if links:
+            click.echo(f"           {links}")
+
+
+# -- answer / ask -------------------------------------------------------------
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@format_option
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one answer file per input here instead of printing.")
+@click.option("--no-ingest", is_flag=True, help="Answer without adding the files to the catalog.")
+@click.pass_context
+def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Path | None, no_ingest: bool) -> None:
+    """Answer prompt files from their own models and papers, ranked by relevance.
+
+    Prints Markdown (or with --format json one object per file, one per line
+    when there are several). A file that cannot be answered is reported and
+    the rest are still answered (exit code 1).
+
+    \b
+    Examples:
+      modelkb answer ../shared/seeds/004_*.txt
+      modelkb answer examples/*.txt -o answers/
+      modelkb answer prompt.txt --format json | jq .ranking[0]
+    """
+    from answerer.render import to_dict, to_markdown
+    from modelkb.app import output_path, resolve_paths
+
+    app = _app(ctx)
+    inputs = resolve_paths(list(files))
+    failed = 0
+    rendered: list[str] = []
+    if output_dir:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    with _progress(ctx, len(inputs), "Answering") as bar:
+        for f in inputs:
+            try:
+                ans = app.answer_file(f, ingest=not no_ingest)
+            except Exception as exc:
+                if ctx.obj.get("verbose"):
+                    raise
+                failed += 1
+                click.echo(f"error: {_describe(exc) if not str(exc).startswith(f.name) else exc}", err=True)
+                bar.update(1)
+                continue
+            if fmt == "md":
+                text = to_markdown(ans)
+            else:
+                data = to_dict(ans)
+                data["source"] = f.name
+                text = json.dumps(data, indent=None if len(inputs) > 1 and not output_dir else 2, ensure_ascii=False)
+            if output_dir:
+                output_path(output_dir, f.name, fmt).write_text(text + "\n", encoding="utf-8")
+            else:
+                rendered.append(text)
+            bar.update(1)
+    if not no_ingest and len(inputs) > failed:
+        app.sync_index()
+    sep = "\n" if fmt == "json" else "\n\n---\n\n"
+    if rendered:
+        click.echo(sep.join(rendered))
+    if failed:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=6, show_default=True, help="How many catalog items to retrieve.")
+@format_option
+@click.pass_context
+def ask(ctx: click.Context, question: str, k: int, fmt: str) -> None:
+    """Answer QUESTION from the whole catalog: retrieve, rank, explain.
+
+    \b
+    Example:
+      modelkb ask "How can I restore an old scratched family photo?"
+    """
+    from answerer.render import to_dict, to_markdown
+
+    app = _app(ctx)
+    if app.catalog.stats()["items"] == 0:
+        raise click.ClickException("the catalog is empty; add prompt files first with `modelkb ingest PATH`")
+    ans = app.ask(question, k=k)
+    click.echo(to_markdown(ans) if fmt == "md" else json.dumps(to_dict(ans), indent=2, ensure_ascii=False))
+
+
+# -- inspect ------------------------------------------------------------------
+
+def _item_dict(item) -> dict[str, Any]:
+    return {
+        "key": item.key, "kind": item.kind, "name": item.name, "paper_url": item.paper_url,
+        "github_url": item.github_url, "arxiv_id": item.arxiv_id, "arxiv_version": item.arxiv_version,
+        "task": item.task, "architecture": item.architecture, "variant": item.variant, "summary": item.summary,
+    }
+
+
+@cli.command("list")
+@click.option("--kind", type=click.Choice(["model", "paper"]), help="Only models or only papers.")
+@click.option("--task", metavar="PREFIX", help="Only zoo models of this task prefix.")
+@json_option
+@click.pass_context
+def list_(ctx: click.Context, kind: str | None, task: str | None, as_json: bool) -> None:
+    """List catalog items (models first, then papers).
+
+    \b
+    Examples:
+      modelkb list --kind model
+      modelkb list --json
+    """
+    items = _app(ctx).catalog.items(kind=kind, task=task)
+    if as_json:
+        _echo_json([_item_dict(i) for i in items])
+        return
+    for i in items:
+        click.echo(f"{i.key}\t{i.name}")
+
+
+@cli.command()
+@click.argument("item")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, item: str, as_json: bool) -> None:
+    """Show one item and the files and questions it came from.
+
+    ITEM is a key (`arxiv:2308.15462`, `model:deblur-mimo-unet-realblur`), an id,
+    a name, or an unambiguous name prefix.
+    """
+    found = _app(ctx).catalog.item(item)
+    if found is None:
+        raise click.ClickException(f"no item matches {item!r}; see `modelkb list`")
+    sources = [
+        {"path": m.document.path, "role": m.role, "position": m.position, "question": m.document.question}
+        for m in found.mentions
+    ]
+    if as_json:
+        _echo_json(_item_dict(found) | {"sources": sources})
+        return
+    d = _item_dict(found)
+    for field in ("key", "kind", "name", "task", "architecture", "variant", "paper_url", "github_url"):
+        if d[field]:
+            click.echo(f"{field:>12}: {d[field]}")
+    if d["summary"]:
+        click.echo(f"{'summary':>12}: {d['summary']}")
+    click.echo(f"{'sources':>12}: {len(sources)} file(s)")
+    for s in sources:
+        click.echo(f"  - {s['path']} ({s['role']} #{s['position'] + 1}): {s['question']}")
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Counts of documents, items (models, papers) and mentions."""
+    data = _app(ctx).catalog.stats()
+    if as_json:
+        _echo_json(data)
+    else:
+        for k, v in data.items():
+            click.echo(f"{k:>10}: {v}")
+
+
+# -- maintenance --------------------------------------------------------------
+
+@cli.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the search index from scratch (after changing --model, say)."""
+    app = _app(ctx)
+    report = app.sync_index(rebuild=True)
+    click.echo(f"indexed {report.total} item(s), {report.embedded} embedded")
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Check that the catalog and its search index agree; exit 1 if not.
+
+    A stale or broken index is fixed by the next ingest or search, or by
+    `modelkb reindex`.
+    """
+    app = _app(ctx)
+    problems = app.doctor()
+    stats_ = app.catalog.stats()
+    if as_json:
+        _echo_json({"ok": not problems, "problems": problems, "stats": stats_, "index": str(app.settings.index_dir)})
+    elif problems:
+        for p in problems:
+            click.echo(f"problem: {p}")
+        click.echo("fix: run `modelkb reindex`")
+    else:
+        click.echo(f"ok: {stats_['items']} item(s) in catalog and index ({app.settings.index_dir})")
+    if problems:
+        ctx.exit(1)
+
+
+def main() -> None:
+    cli(obj={}, prog_name="modelkb")
+
+
+if __name__ == "__main__":
+    main()

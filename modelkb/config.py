@@ -1,0 +1,50 @@
+"""Where things live and which model embeds: flags beat environment beat defaults."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    db_url: str
+    model: str | None
+    index_dir: Path
+
+
+def data_home() -> Path:
+    """`MODELKB_HOME`, else the platform's user data directory."""
+    env = os.environ.get("MODELKB_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("modelkb", appauthor=False))
+
+
+def index_dir_for(db_url: str, home: Path) -> Path:
+    """The search index sits beside a SQLite file, else in the data directory."""
+    from db.engine import sqlite_path
+
+    path = sqlite_path(db_url)
+    if path is not None:
+        return path.with_name(path.name + ".index")
+    digest = hashlib.sha256(db_url.encode()).hexdigest()[:16]
+    return home / "indexes" / digest
+
+
+def load_settings(db: str | None = None, model: str | None = None) -> Settings:
+    home = data_home()
+    db_url = db or os.environ.get("MODELKB_DB") or f"sqlite:///{home / 'catalog.db'}"
+    if "://" not in db_url:  # a bare path is a SQLite file
+        db_url = f"sqlite:///{Path(db_url).expanduser().resolve()}"
+    model = model or os.environ.get("MODELKB_MODEL") or None
+    return Settings(home=home, db_url=db_url, model=model, index_dir=index_dir_for(db_url, home))

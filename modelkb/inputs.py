@@ -1,0 +1,48 @@
+"""Turning command-line PATH arguments into (name, bytes) inputs."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+PROMPT_SUFFIXES = {".txt", ".md", ".prompt"}
+
+
+@dataclass
+class InputFile:
+    """One file to ingest; `error` is set when it could not even be read."""
+
+    name: str
+    path: Path | None
+    error: str | None = None
+
+    def read(self) -> bytes:
+        if self.path is None:
+            return sys.stdin.buffer.read()
+        return self.path.read_bytes()
+
+
+def expand(paths: list[str]) -> list[InputFile]:
+    """Files as given, folders recursively (prompt-like suffixes, no hidden files), `-` for stdin."""
+    out: list[InputFile] = []
+    for raw in paths:
+        if raw == "-":
+            out.append(InputFile("<stdin>", None))
+            continue
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(InputFile(str(f), f) for f in _walk(p))
+        elif p.exists():
+            out.append(InputFile(str(p), p))
+        else:
+            out.append(InputFile(str(p), p, error="no such file or directory"))
+    return out
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for f in sorted(folder.rglob("*")):
+        rel = f.relative_to(folder)
+        if f.is_file() and f.suffix.lower() in PROMPT_SUFFIXES and not any(part.startswith(".") for part in rel.parts):
+            yield f
