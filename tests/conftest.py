@@ -76,3 +76,38 @@ def seeds_dir() -> Path:
     if not SEEDS.is_dir():
         pytest.skip(f"seeds not found at {SEEDS}")
     return SEEDS
+
+
+@pytest.fixture
+def fake_app_embedder(monkeypatch, fake_embedder) -> FakeEmbedder:
+    """Make every App in this test embed with the fake embedder (no torch)."""
+    import modelkb.app
+
+    monkeypatch.setattr(modelkb.app, "make_embedder", lambda model: fake_embedder)
+    return fake_embedder
+
+
+@pytest.fixture
+def run_cli(fake_app_embedder):
+    """Run `modelkb ARGS...` in-process with the fake embedder; returns click's Result."""
+    from click.testing import CliRunner
+
+    from modelkb.cli import cli
+
+    def run(*args: str, input: str | bytes | None = None):
+        return CliRunner().invoke(cli, list(args), obj={}, input=input, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def run_cli_real():
+    """Run `modelkb ARGS...` in-process with the real bundled model."""
+    from click.testing import CliRunner
+
+    from modelkb.cli import cli
+
+    def run(*args: str, input: str | bytes | None = None):
+        return CliRunner().invoke(cli, list(args), obj={}, input=input, catch_exceptions=False)
+
+    return run
