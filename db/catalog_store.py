@@ -153,7 +153,7 @@ class Catalog:
         return [found[k] for k in keys if k in found]
 
     def item(self, ref: str) -> Item | None:
-        """An item by key (`arxiv:2308.15462`), id, exact name or unique name prefix."""
+        """An item by key (`arxiv:2308.15462`), id, exact name, or a name part matching one item."""
         with self.session() as s:
             opts = selectinload(Item.mentions).selectinload(Mention.document)
             item = s.scalar(select(Item).options(opts).where(Item.key == ref))
@@ -161,10 +161,11 @@ class Catalog:
                 item = s.scalar(select(Item).options(opts).where(Item.id == int(ref)))
             if item is None:
                 item = s.scalar(select(Item).options(opts).where(func.lower(Item.name) == ref.lower()))
-            if item is None:
-                found = list(
-                    s.scalars(select(Item).options(opts).where(Item.name.ilike(f"{_escape_like(ref)}%", escape="\\")).limit(2))
-                )
+            for pattern in (f"{_escape_like(ref)}%", f"%{_escape_like(ref)}%"):
+                if item is not None:
+                    break
+                like = Item.name.ilike(pattern, escape="\\")
+                found = list(s.scalars(select(Item).options(opts).where(like).limit(2)))
                 item = found[0] if len(found) == 1 else None
             return item
 

@@ -123,12 +123,27 @@ def upgrade(engine: Engine, notify: Callable[[str], None] | None = None) -> None
             return
         if current is None and "items" in inspect(engine).get_table_names():
             raise CatalogError("database has catalog tables but no schema version; refusing to touch it")
+        cfg = _alembic_config()
+        if current is not None and not _known_revision(cfg, current):
+            raise CatalogError(
+                f"database schema version {current} is unknown to this modelkb (newest known: {head}); "
+                "it was written by a newer modelkb: upgrade modelkb to use it"
+            )
         if notify and current is not None:
             notify(f"upgrading catalog schema {current} -> {head}")
-        cfg = _alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+
+def _known_revision(cfg, revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def default_sqlite_url(home: Path) -> str:

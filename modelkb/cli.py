@@ -73,7 +73,7 @@ def _info(ctx: click.Context, msg: str) -> None:
 
 def _progress(ctx: click.Context, length: int, label: str):
     """A progress bar on stderr for long work; silent with --quiet or for a single step."""
-    quiet = ctx.find_root().obj.get("quiet") or length <= 1
+    quiet = ctx.find_root().obj.get("quiet") or length <= 1 or not sys.stderr.isatty()
     return click.progressbar(length=length, label=label, file=sys.stderr if not quiet else _Null(), show_pos=True)
 
 
@@ -312,10 +312,13 @@ def show(ctx: click.Context, item: str, as_json: bool) -> None:
     """Show one item and the files and questions it came from.
 
     ITEM is a key (`arxiv:2308.15462`, `model:deblur-mimo-unet-realblur`), an id,
-    a name, or an unambiguous name prefix.
+    a name, or a part of a name that matches one item (`mimo-unet`).
     """
     found = _app(ctx).catalog.item(item)
     if found is None:
+        close = [i.key for i in _app(ctx).catalog.items() if item.lower() in i.name.lower()]
+        if close:
+            raise click.ClickException(f"{item!r} matches {len(close)} items, name one by key: " + ", ".join(close[:8]))
         raise click.ClickException(f"no item matches {item!r}; see `modelkb list`")
     sources = [
         {"path": m.document.path, "role": m.role, "position": m.position, "question": m.document.question}
