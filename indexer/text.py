@@ -1,0 +1,221 @@
+"""The text that represents an item in the indexes, and its content hash.
+
+Zoo names are terse (`Txt2Img-StableDiffusionV1-CyberRealistic`); neither an
+embedding model nor BM25 knows that `Txt2Img` means "text-to-image
+generation" or that `SR` means "super-resolution". So the indexed text spells
+the task out in words, splits CamelCase architecture/variant names, and keeps
+the raw name too (for exact-name lexical hits). Items without a summary borrow
+the questions of the documents that recommended them: that is the only
+evidence of what they are for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Sequence
+
+#: Zoo task prefix -> words. Keys are matched case-insensitively, ignoring '-' and '_'.
+TASK_WORDS: dict[str, str] = {
+    # generation
+    "Txt2Img": "text-to-image generation",
+    "Img2Img": "image-to-image translation",
+    "Txt2Vid": "text-to-video generation",
+    "Img2Vid": "image-to-video generation",
+    "Vid2Vid": "video-to-video translation",
+    "Txt2Speech": "text-to-speech synthesis",
+    "TTS": "text-to-speech synthesis",
+    "Txt2Audio": "text-to-audio generation",
+    "Txt2Music": "text-to-music generation",
+    "Txt23D": "text-to-3D generation",
+    "Txt2Motion": "text-to-motion generation",
+    "Img23D": "image-to-3D reconstruction",
+    "Txt2Txt": "text generation",
+    "StyleTransfer": "style transfer",
+    "Edit": "image editing",
+    "FaceSwap": "face swapping",
+    # restoration / enhancement
+    "Deblur": "image deblurring",
+    "SR": "super-resolution upscaling",
+    "VSR": "video super-resolution upscaling",
+    "VideoSR": "video super-resolution upscaling",
+    "Upscale": "super-resolution upscaling",
+    "Denoise": "image denoising",
+    "Inpaint": "image inpainting",
+    "Outpaint": "image outpainting",
+    "Dehaze": "image dehazing",
+    "Derain": "image deraining",
+    "Desnow": "image desnowing",
+    "LowLight": "low-light enhancement",
+    "Enhance": "image enhancement",
+    "Restore": "image restoration",
+    "IR": "image restoration",
+    "FaceRestore": "face restoration",
+    "Colorize": "image colorization",
+    "HDR": "high dynamic range (HDR) reconstruction",
+    "Demosaic": "image demosaicing",
+    "Deblock": "compression artifact removal",
+    "Relight": "image relighting",
+    "FrameInterp": "video frame interpolation",
+    "Interp": "video frame interpolation",
+    "Retouch": "photo retouching",
+    # perception
+    "Seg": "segmentation",
+    "SemSeg": "semantic segmentation",
+    "InstSeg": "instance segmentation",
+    "Det": "object detection",
+    "Cls": "image classification",
+    "Classify": "image classification",
+    "Depth": "depth estimation",
+    "Pose": "pose estimation",
+    "Flow": "optical flow",
+    "Matting": "image matting",
+    "Track": "object tracking",
+    "Keypoint": "keypoint detection",
+    "FaceDet": "face detection",
+    "FaceRec": "face recognition",
+    "OCR": "optical character recognition",
+    "Normal": "surface normal estimation",
+    "NVS": "novel view synthesis",
+    "NeRF": "neural radiance fields novel view synthesis",
+    # language / multimodal
+    "Img2Txt": "image captioning",
+    "Caption": "image captioning",
+    "VQA": "visual question answering",
+    "Speech2Txt": "speech recognition",
+    "ASR": "speech recognition",
+    "Translate": "machine translation",
+    "Embed": "embedding",
+}
+
+# Abbreviations used inside unknown prefixes ("Sketch2Img" -> "sketch to image").
+_ABBREVIATIONS = {
+    "txt": "text",
+    "img": "image",
+    "vid": "video",
+    "aud": "audio",
+    "seg": "segmentation",
+    "det": "detection",
+    "gen": "generation",
+    "3d": "3D",
+    "2d": "2D",
+}
+
+
+def _key(prefix: str) -> str:
+    return re.sub(r"[-_\s]", "", prefix).lower()
+
+
+_TASK_INDEX = {_key(k): v for k, v in TASK_WORDS.items()}
+
+# Words inside a CamelCase name: "ViT"/"DiT", acronyms before a word ("ESRGANModel"),
+# words with an optional leading acronym letter ("UNet"), acronyms, numbers ("4x", "1.5").
+_WORD = re.compile(
+    r"[A-Z][a-z]{1,2}[A-Z](?![A-Za-z])"
+    r"|[A-Z]{2,}(?=[A-Z][a-z])"
+    r"|[A-Z]{0,2}[a-z]+(?:\d+(?![A-Za-z]))?"
+    r"|[A-Z]+(?:\d+(?![A-Za-z]))?"
+    r"|\d+(?:\.\d+)?[a-z]*"
+)
+
+
+def split_words(name: str) -> list[str]:
+    """Words of a name: split on '-', '_', spaces and CamelCase; case kept.
+
+    `StableDiffusionV1` -> Stable, Diffusion, V1; `MIMO-UNet` -> MIMO, UNet;
+    `DeblurGS` -> Deblur, GS; `Txt2Img` -> Txt, 2, Img.
+    """
+    words: list[str] = []
+    for part in re.split(r"[-_\s]+", name or ""):
+        if not part:
+            continue
+        found = _WORD.findall(part)
+        words.extend(found if found else [part])
+    return words
+
+
+def expand_task(prefix: str | None) -> str:
+    """Zoo task prefix -> words (`SR` -> "super-resolution upscaling").
+
+    Unknown prefixes are split into words, `2` read as "to" and common
+    abbreviations spelled out, so `Sketch2Img` -> "sketch to image".
+    """
+    if not prefix:
+        return ""
+    known = _TASK_INDEX.get(_key(prefix))
+    if known:
+        return known
+    words = []
+    for word in split_words(prefix):
+        low = word.lower()
+        if low == "2":
+            words.append("to")
+        elif low in _ABBREVIATIONS:
+            words.append(_ABBREVIATIONS[low])
+        elif _key(word) in _TASK_INDEX:
+            words.append(_TASK_INDEX[_key(word)])
+        else:
+            words.append(word if word.isupper() and len(word) > 1 else low)
+    return " ".join(words)
+
+
+#: At most this many recommending questions are folded into a summary-less item's text.
+MAX_QUESTIONS = 8
+
+
+def _clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _sentence(text: str) -> str:
+    text = _clean(text)
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def item_text(
+    name: str,
+    kind: str,
+    summary: str | None,
+    task: str | None = None,
+    architecture: str | None = None,
+    variant: str | None = None,
+    questions: Sequence[str] = (),
+) -> str:
+    """The text embedded and BM25-indexed for one item.
+
+    Models: "<expanded task>: <architecture words> <variant words>. <name>"
+    then the summary. Papers: "<title>. <summary>". Without a summary, the
+    (de-duplicated, sorted, at most MAX_QUESTIONS) questions of the documents
+    that recommended the item stand in, so the text never depends on the
+    order rows came out of the database.
+    """
+    name = _clean(name)
+    if kind == "model":
+        if task is None and architecture is None and "-" in name:
+            head, _, rest = name.partition("-")
+            if _key(head) in _TASK_INDEX:
+                task, architecture = head, rest
+        if task or architecture or variant:
+            words = " ".join(
+                w for part in (architecture, variant) if part for w in split_words(part)
+            )
+            head = expand_task(task)
+            label = f"{head}: {words}" if head and words else (head or words)
+            parts = [_sentence(label), name]
+        else:
+            parts = [" ".join(split_words(name)) + ".", name] if split_words(name) != [name] else [name]
+        first = " ".join(parts)
+    else:
+        first = name
+    body = _clean(summary)
+    if not body and questions:
+        unique = sorted({_clean(q) for q in questions if _clean(q)})[:MAX_QUESTIONS]
+        body = " ".join(_sentence(q) for q in unique)
+    if not body:
+        return first
+    return f"{_sentence(first)} {body}" if kind != "model" else f"{first}\n{body}"
+
+
+def content_hash(text: str) -> str:
+    """sha256 hex of the UTF-8 text: the key that decides whether to re-embed."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
