@@ -172,6 +172,11 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?" else text + "."
 
 
+# The embedder reads ~256 word pieces and BM25 gains nothing from megabytes of one
+# item: a runaway summary (a 50 MB paste) must not cost minutes and gigabytes.
+MAX_BODY_CHARS = 20_000
+
+
 def item_text(
     name: str,
     kind: str,
@@ -207,7 +212,7 @@ def item_text(
         first = " ".join(parts)
     else:
         first = name
-    body = _clean(summary)
+    body = _clean((summary or "")[: MAX_BODY_CHARS * 2])[:MAX_BODY_CHARS]
     if not body and questions:
         unique = sorted({_clean(q) for q in questions if _clean(q)})[:MAX_QUESTIONS]
         body = " ".join(_sentence(q) for q in unique)
