@@ -97,6 +97,9 @@ def normalize_github(url: str | None) -> str | None:
         return None
     owner = m.group("owner").lower()
     repo = (m.group("repo") or "").lower()
+    if not repo and (m.group("rest") or "").strip("/"):
+        return None  # a path we cannot read as owner/repo (`x/y;rm -rf ~`): not a repo link
+
     if repo.endswith(".git"):
         repo = repo[:-4]
     return f"https://github.com/{owner}/{repo}" if repo else f"https://github.com/{owner}"

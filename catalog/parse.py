@@ -299,7 +299,8 @@ class _Parser:
             variant=zoo[2] if zoo else None,
             extra=extra,
         )
-        self.items.append(ParsedItem(item=record, role=role, position=len(self.items), line=block.line))
+        links = {k: v for k, v in (("paper", paper_url), ("github", github)) if v}
+        self.items.append(ParsedItem(item=record, role=role, position=len(self.items), line=block.line, links=links))
 
 
 def _count(block: _Block, norm: str) -> int:

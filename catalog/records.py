@@ -45,6 +45,8 @@ class ParsedItem:
     role: Role
     position: int
     line: int
+    links: dict[str, str] = field(default_factory=dict)
+    """Links exactly as this file wrote them (`paper`, `github`): answers cite these."""
 
 
 @dataclass

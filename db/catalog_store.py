@@ -49,7 +49,11 @@ class Catalog:
     def __init__(self, url: str, notify: Callable[[str], None] | None = None):
         self.url = url
         self.engine: Engine = make_engine(url)
-        upgrade(self.engine, notify=notify)
+        try:
+            upgrade(self.engine, notify=notify)
+        except BaseException:
+            self.engine.dispose()  # no pooled connection left behind (PostgreSQL)
+            raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(
             self.engine.execution_options(write=True), expire_on_commit=False
@@ -95,9 +99,10 @@ class Catalog:
         result = IngestResult(doc.path, "new")
         seen: dict[str, Item] = {}
         mentioned: set[tuple[str, str]] = set()
+        stored = self._stored_items(session, [parsed.item.key for parsed in doc.items])
         for parsed in doc.items:
             rec = parsed.item
-            item = seen.get(rec.key) or session.scalar(select(Item).where(Item.key == rec.key))
+            item = seen.get(rec.key) or stored.get(rec.key)
             if item is None:
                 item = new_item(rec)
                 session.add(item)
@@ -115,6 +120,23 @@ class Catalog:
         session.flush()
         result.document_id = document.id
         return result
+
+    @staticmethod
+    def _stored_items(session: Session, keys: list[str], chunk: int = 500) -> dict[str, Item]:
+        """Existing items for `keys`, loaded in chunks: one query per 500 keys instead of
+        one per item (and no autoflush of the pending document in between), so a
+        5,000-record bulk import costs ten SELECTs, not five thousand."""
+        unique = sorted(set(keys))  # one global lock order across chunks too
+        found: dict[str, Item] = {}
+        with session.no_autoflush:
+            for start in range(0, len(unique), chunk):
+                part = unique[start : start + chunk]
+                # FOR UPDATE (PostgreSQL; SQLite already writes under BEGIN IMMEDIATE): a concurrent
+                # writer waits and then enriches the committed row, instead of overwriting it with
+                # what it read before (a lost update, e.g. a shorter summary). Key order: no deadlock.
+                stmt = select(Item).where(Item.key.in_(part)).order_by(Item.key).with_for_update()
+                found.update((i.key, i) for i in session.scalars(stmt))
+        return found
 
     # -- reading -----------------------------------------------------------
 

@@ -420,10 +420,14 @@ class SearchIndex:
 
     def sync(
         self,
-        entries: Sequence[IndexEntry],
+        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None = None,
     ) -> SyncReport:
         """Bring the index in line with `entries`, embedding only new or changed texts.
+
+        Pass a callable to have the entries read while the index lock is held:
+        two processes syncing at once then never let an older snapshot of the
+        catalog overwrite a newer index.
 
         A missing, corrupt, foreign (other model / dimension) or inconsistent index
         is rebuilt (`rebuilt=True`, `reason` says why). `progress(n)` is called
@@ -433,7 +437,7 @@ class SearchIndex:
 
     def rebuild(
         self,
-        entries: Sequence[IndexEntry],
+        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None = None,
     ) -> SyncReport:
         """Re-embed everything and rewrite the index from scratch."""
@@ -441,13 +445,13 @@ class SearchIndex:
 
     def _write(
         self,
-        entries: Sequence[IndexEntry],
+        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None,
         force: bool,
     ) -> SyncReport:
-        entries = self._validated(entries)
         self.directory.mkdir(parents=True, exist_ok=True)
         with _locked(self._lock_path, exclusive=True):
+            entries = self._validated(entries() if callable(entries) else entries)
             self._remove_leftovers()
             if force:
                 diag = _Diagnosis(None, ["full rebuild requested"], "core")

@@ -82,12 +82,19 @@ class App:
 
     # -- ingest ------------------------------------------------------------
 
-    def ingest(self, files: Iterable[InputFile], progress: Progress | None = None) -> IngestSummary:
-        """Each file in its own transaction; a bad file is reported and skipped."""
+    def ingest(
+        self, files: Iterable[InputFile], progress: Progress | None = None, jsonl: Iterable[InputFile] = ()
+    ) -> IngestSummary:
+        """Each file in its own transaction; a bad file is reported and skipped.
+
+        `jsonl` files are bulk imports (one JSON record per line, see catalog.jsonl).
+        """
         from catalog import ParseError, parse_bytes
+        from catalog.jsonl import parse_jsonl_bytes
 
         summary = IngestSummary()
-        for f in files:
+        tagged = [(f, parse_bytes) for f in files] + [(f, parse_jsonl_bytes) for f in jsonl]
+        for f, parse in tagged:
             try:
                 if f.error:
                     raise ParseError(f.name, f.error)
@@ -95,7 +102,7 @@ class App:
                     data = f.read()
                 except OSError as exc:
                     raise ParseError(f.name, f"cannot read: {exc.strerror or exc}") from None
-                doc = parse_bytes(data, f.name)
+                doc = parse(data, f.name)
                 result = self.catalog.ingest(doc)
             except ParseError as exc:
                 summary.files_failed += 1
@@ -131,11 +138,8 @@ class App:
 
     def sync_index(self, progress: Progress | None = None, rebuild: bool = False):
         """Embed what is new or changed (or everything, on rebuild)."""
-        entries = self.index_entries()
-        if rebuild:
-            report = self.index.rebuild(entries, progress=progress)
-        else:
-            report = self.index.sync(entries, progress=progress)
+        write = self.index.rebuild if rebuild else self.index.sync
+        report = write(self.index_entries, progress=progress)  # read under the index lock
         if report.rebuilt and report.reason:
             self.notify(f"search index rebuilt: {report.reason}")
         return report

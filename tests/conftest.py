@@ -111,3 +111,77 @@ def run_cli_real():
         return CliRunner().invoke(cli, list(args), obj={}, input=input, catch_exceptions=False)
 
     return run
+
+
+# -- PostgreSQL (tests/pg.py) -------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A private PostgreSQL server for this test session (one per xdist worker).
+
+    Skips when no server binary is installed — except with CI=true, where that
+    fails: CI must run the PostgreSQL tests (`.ci/run` installs the server).
+    """
+    import pg
+
+    try:
+        server = pg.start_server()
+    except pg.PostgresUnavailable as exc:
+        if pg.ci_requires_postgres():
+            pytest.fail(f"CI=true but PostgreSQL is not available: {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty PostgreSQL database for this test; a `postgresql+psycopg://` URL."""
+    url = pg_server.create_database()
+    yield url
+    try:
+        pg_server.drop_database(url)
+    except Exception:
+        pass  # the server is torn down with the session anyway
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, isolated_home) -> str:
+    """The catalog URL, once per engine: a SQLite file in the test's home, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{isolated_home / 'catalog.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+# -- writing prompt files -----------------------------------------------------
+
+def _prompt_text(question: str, models=(), papers=()) -> str:
+    """A prompt file in the seeds' layout. `models` / `papers`: dicts with
+    name and optional paper, github, summary (None writes `None`, a missing key omits the line)."""
+
+    def block(d: dict) -> str:
+        out = [f"Model: {d['name']}"]
+        for key, label in (("paper", "Paper"), ("github", "GitHub"), ("summary", "Summary")):
+            if key in d:
+                out.append(f"{label}: {'None' if d[key] is None else d[key]}")
+        return "\n".join(out)
+
+    return (
+        "You are an AI scientist.\n\nA user has asked the following question:\n"
+        f'"{question}"\n\n'
+        "Based on the following recommended models, explain:\n\n"
+        "1. What task the user is trying to perform.\n"
+        "2. How the model(s) would work in a CNAPS AI-like workflow (input → model → output).\n"
+        "3. List relevant papers and tools (with GitHub or ArXiv links) that support your answer.\n\n"
+        "Use **only the provided models and papers**. Do not refer to outside sources.\n\n"
+        "### Recommended AI Models:\n" + "\n\n".join(block(m) for m in models) + "\n\n"
+        "### Related Papers:\n" + "\n\n".join(block(p) for p in papers) + "\n\n\nAnswer:\n"
+    )
+
+
+@pytest.fixture
+def make_prompt():
+    """`make_prompt(question, models=[{...}], papers=[{...}]) -> str`: a prompt file's text."""
+    return _prompt_text
