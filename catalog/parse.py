@@ -25,7 +25,7 @@ from catalog.lines import GITHUB, NAME, PAPER, SUMMARY, Field, header_text, is_r
 from catalog.normalize import clean_value, is_missing, item_key, looks_like_url, normalize_github, parse_arxiv
 from catalog.records import ItemRecord, ParsedDocument, ParsedItem, ParseError
 from catalog.text import check_size, decode_bytes
-from catalog.zoo import is_zoo_name, split_zoo_name
+from catalog.zoo import is_zoo_shaped, is_zoo_name, split_zoo_name
 
 _PROMPT_MARKER = re.compile(r"asked\s+the\s+following\s+question\b\s*:?", re.IGNORECASE)
 _ANSWER_MARKER = re.compile(r"user\s+question\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?", re.IGNORECASE)
@@ -353,7 +353,8 @@ def _classify(fmt: str, section: str | None, name: str) -> tuple[str, str]:
     """
     zoo = is_zoo_name(name)
     if fmt == "prompt" and section == "recommended":
-        return ("model" if zoo else "paper"), "recommended"
+        # listed as a recommended model: trust the section when the name has zoo shape
+        return ("model" if zoo or is_zoo_shaped(name) else "paper"), "recommended"
     if fmt == "prompt" and section == "related":
         return "paper", "related"
     return ("model", "recommended") if zoo else ("paper", "related")

@@ -6,7 +6,7 @@ read them. Field names match the columns of `db.models.Item`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 ItemKind = Literal["model", "paper"]
@@ -47,6 +47,16 @@ class ParsedItem:
     line: int
     links: dict[str, str] = field(default_factory=dict)
     """Links exactly as this file wrote them (`paper`, `github`): answers cite these."""
+
+    def cited(self) -> ItemRecord:
+        """The record with its links as this file wrote them, not normalized."""
+        if not self.links:
+            return self.item
+        return replace(
+            self.item,
+            paper_url=self.links.get("paper", self.item.paper_url),
+            github_url=self.links.get("github", self.item.github_url),
+        )
 
 
 @dataclass

@@ -95,6 +95,11 @@ def _split(name: str) -> tuple[str, str, str | None, bool] | None:
     return task, head, tail or None, False
 
 
+def is_zoo_shaped(name: str) -> bool:
+    """`Word-Word[-...]` with no spaces: a zoo name even when its task prefix is new to us."""
+    return _split(name) is not None
+
+
 def split_zoo_name(name: str) -> tuple[str, str, str | None] | None:
     """Split `Task-Architecture-Variant`; None if the name cannot be a zoo name.
 

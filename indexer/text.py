@@ -32,6 +32,11 @@ TASK_WORDS: dict[str, str] = {
     "Img23D": "image-to-3D reconstruction",
     "Txt2Txt": "text generation",
     "StyleTransfer": "style transfer",
+    "Style": "style transfer",
+    "Adapter": "image-prompt adapter for text-to-image generation",
+    "LipSync": "lip-sync video generation",
+    "NovelView": "novel view synthesis",
+    "SalientSeg": "salient object segmentation",
     "Edit": "image editing",
     "FaceSwap": "face swapping",
     # restoration / enhancement

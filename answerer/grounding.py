@@ -1,0 +1,162 @@
+"""Is an answer grounded in its prompt file? Links and items, checked mechanically.
+
+The rules (DESIGN.md, "Answer"): every link in an answer appears in its
+prompt file; an item that was not provided is never cited; evidence is
+copied from the provided summaries, never written. `check_grounding`
+returns the violations as readable lines; `compose` raises `GroundingError`
+if there are any.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Sequence
+
+# Scheme URLs end at whitespace, markdown/HTML delimiters and table pipes.
+_URL = re.compile(r"https?://[^\s<>()\[\]{}|\\\"'`]+", re.IGNORECASE)
+# Scheme-less links ("github.com/owner/repo", "www.example.org/x").
+_BARE = re.compile(r"(?<![\w/.@-])(?:www\.[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|ai|edu|pdf|html))/[^\s<>()\[\]{}|\\\"'`]*", re.IGNORECASE)
+_TRAIL = ".,;:!?*_~"
+
+
+class GroundingError(ValueError):
+    """An answer cites a link or an item that its prompt file does not provide."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        super().__init__("answer is not grounded in its prompt file: " + "; ".join(self.problems))
+
+
+def extract_urls(text: str | None) -> list[str]:
+    """http(s) URLs in `text`, trailing punctuation removed, in order of appearance."""
+    out = []
+    for m in _URL.finditer(text or ""):
+        url = m.group(0).rstrip(_TRAIL)
+        if len(url) > len("https://"):
+            out.append(url)
+    return out
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _records(items: Iterable[Any]) -> list[Any]:
+    out = []
+    for it in items or ():
+        if isinstance(it, tuple) and len(it) == 2:
+            out.append(it[0])
+        elif hasattr(it, "cited"):
+            out.append(it.cited())
+        elif hasattr(it, "item") and hasattr(getattr(it, "item"), "name"):
+            out.append(it.item)
+        else:
+            out.append(it)
+    return out
+
+
+def _source_parts(source: Any, items: Sequence[Any] | None) -> tuple[str, list[Any]]:
+    """(source text, provided item records) from whatever the caller has."""
+    text = ""
+    records: list[Any] = []
+    if isinstance(source, str):
+        text = source
+    elif hasattr(source, "items") and hasattr(source, "question"):  # ParsedDocument
+        text = getattr(source, "text", "") or ""
+        records = _records(source.items)
+    elif source is not None:
+        records = _records(source)
+    if items is not None:
+        records = _records(items)
+    return text, records
+
+
+def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = None) -> list[str]:
+    """Problems that make `answer` ungrounded in `source`; empty when it is grounded.
+
+    `source` is the prompt file's text, its `ParsedDocument`, or the provided
+    items. Checked: every URL in the rendered answer (Markdown and JSON)
+    occurs in the source text or the items' links/summaries; every item the
+    answer names (ranking, workflow, sub-answers, references) was provided;
+    every evidence sentence is a verbatim part of that item's summary; links
+    shown for an item are that item's own links; no provided item is missing.
+    """
+    from answerer.render import to_markdown
+
+    text, records = _source_parts(source, items)
+    corpus_parts = [text]
+    allowed: set[str] = set(extract_urls(text))
+    by_name: dict[str, Any] = {}
+    for r in records:
+        name = _norm(getattr(r, "name", ""))
+        by_name[name] = r
+        for value in (getattr(r, "paper_url", None), getattr(r, "github_url", None), getattr(r, "summary", None)):
+            if value:
+                corpus_parts.append(value)
+                allowed.update(extract_urls(value))
+                if value.startswith(("http://", "https://")):
+                    allowed.add(value.rstrip(_TRAIL))
+    corpus = "\n".join(corpus_parts)
+    norm_text = _norm(text)
+    problems: list[str] = []
+
+    rendered = to_markdown(answer)
+    for url in dict.fromkeys(extract_urls(rendered)):
+        if url not in allowed:
+            problems.append(f"link not in the prompt file: {url}")
+    for m in _BARE.finditer(rendered):
+        bare = m.group(0).rstrip(_TRAIL)
+        if bare.lower().startswith(("http", "//")) or any(bare in u for u in allowed):
+            continue
+        if bare not in corpus:
+            problems.append(f"link not in the prompt file: {bare}")
+
+    def provided(name: str) -> bool:
+        n = _norm(name)
+        if by_name:
+            return n in by_name
+        return bool(n) and n in norm_text
+
+    cited: list[tuple[str, str]] = []
+    for r in getattr(answer, "ranking", []):
+        cited.append((r.name, "ranking"))
+    for ref in getattr(answer, "references", []):
+        cited.append((ref.name, "references"))
+    wf = getattr(answer, "workflow", None)
+    if wf is not None:
+        cited += [(s.item, "workflow") for s in wf.steps if s.item]
+        cited += [(s.name, "workflow") for s in (*wf.supporting, *wf.set_aside)]
+    for sub in getattr(answer, "subquestions", []):
+        cited += [(e.item, "sub-question evidence") for e in sub.evidence]
+    for name, where in cited:
+        if not provided(name):
+            problems.append(f"{where} cites an item that was not provided: {name!r}")
+
+    def check_evidence(item_name: str, sentence: str, where: str) -> None:
+        rec = by_name.get(_norm(item_name))
+        haystack = _norm(getattr(rec, "summary", "") if rec is not None else text)
+        if not by_name and not text:
+            return
+        if _norm(sentence) not in haystack:
+            problems.append(f"{where}: evidence for {item_name!r} is not in its summary: {sentence[:80]!r}")
+
+    for r in getattr(answer, "ranking", []):
+        for e in r.evidence:
+            check_evidence(r.name, e, "ranking")
+    for sub in getattr(answer, "subquestions", []):
+        for e in sub.evidence:
+            check_evidence(e.item, e.sentence, "sub-question")
+
+    if by_name:
+        for r in (*getattr(answer, "ranking", []), *getattr(answer, "references", [])):
+            rec = by_name.get(_norm(r.name))
+            if rec is None:
+                continue
+            for attr in ("paper_url", "github_url"):
+                if getattr(r, attr) != getattr(rec, attr, None):
+                    problems.append(f"{attr} of {r.name!r} differs from the provided one")
+        ranked = {_norm(r.name) for r in getattr(answer, "ranking", [])}
+        for name in by_name:
+            if name not in ranked:
+                problems.append(f"provided item missing from the ranking: {name!r}")
+    return list(dict.fromkeys(problems))

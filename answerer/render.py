@@ -1,0 +1,171 @@
+"""Answer -> Markdown for people, dict (JSON) for programs.
+
+Everything that comes from a prompt file is untrusted text: it is collapsed
+to one line wherever it is placed inline, and `|` is escaped inside table
+cells, so a title with a pipe or a newline cannot break the table or start
+a heading. A missing link is shown as "not provided", never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from answerer.taxonomy import INTENT_DESCRIPTIONS
+
+NOT_PROVIDED = "not provided"
+ARROW = "\u2192"
+
+
+def _inline(text: Any) -> str:
+    """One line of untrusted text: whitespace (newlines included) collapsed."""
+    return " ".join(str(text if text is not None else "").split())
+
+
+def _cell(text: Any) -> str:
+    """A table cell: one line, pipes escaped (backslashes first, so escapes stay escapes)."""
+    return _inline(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _link(url: str | None) -> str:
+    return f"<{_inline(url)}>" if url else NOT_PROVIDED
+
+
+def _quote(sentences: list[str]) -> str:
+    return " ".join(f"\u201c{_inline(s)}\u201d" for s in sentences)
+
+
+def to_markdown(answer: Any) -> str:
+    """The answer as Markdown: task, workflow, sub-question answers, ranked papers and tools."""
+    out: list[str] = []
+    task = answer.task
+    out.append(f"# Answer: {_inline(task.name)}")
+    out.append("")
+    out.append(f"**Question:** \u201c{_inline(answer.question)}\u201d")
+    out.append("")
+
+    out.append("## 1. Task")
+    out.append("")
+    out.append(f"**{_inline(task.name)}.** {_inline(task.description)}")
+    out.append("")
+    intent_text = INTENT_DESCRIPTIONS.get(answer.intent, answer.intent)
+    out.append(f"- **What is asked:** {_inline(answer.intent)} \u2014 {_inline(intent_text)}")
+    if task.matched:
+        words = ", ".join(f"\u201c{_inline(w)}\u201d" for w in task.matched[:6])
+        out.append(f"- **Recognised from:** {words}")
+    if task.related:
+        out.append(f"- **Also touches on:** {', '.join(_inline(t) for t in task.related)}")
+    for note in answer.notes:
+        out.append(f"- **Note:** {_inline(note)}")
+    out.append("")
+
+    out.append(f"## 2. Workflow (input {ARROW} model {ARROW} output)")
+    out.append("")
+    wf = answer.workflow
+    if wf.flow:
+        out.append(f"**In short:** {_inline(wf.flow)}")
+        out.append("")
+    for note in wf.notes:
+        out.append(f"> {_inline(note)}")
+        out.append("")
+    n = 0
+    for step in wf.steps:
+        n += 1
+        if step.stage == "input":
+            out.append(f"{n}. **Input** \u2014 {_inline(step.text)}")
+        elif step.stage == "model":
+            meta = f"{step.kind}, score {step.score:.2f}, {step.fit} fit" if step.score is not None else step.kind
+            out.append(f"{n}. **Model: {_inline(step.item)}** ({_inline(meta)}) \u2014 {_inline(step.text)}")
+        else:
+            out.append(f"{n}. **Output** \u2014 {_inline(step.text)}")
+    out.append("")
+    if wf.supporting:
+        out.append("**Supporting items (most relevant first):**")
+        out.append("")
+        for s in wf.supporting:
+            line = (f"- **{_inline(s.name)}** ({_inline(s.kind)}, {_inline(s.role)}; score {s.score:.2f}, "
+                    f"{_inline(s.fit)} fit: {_inline(s.fit_reason)})")
+            if s.evidence:
+                line += f" \u2014 {_quote(s.evidence)}"
+            out.append(line)
+        out.append("")
+    if wf.set_aside:
+        out.append("**Set aside (poor fit for this question):**")
+        out.append("")
+        for s in wf.set_aside:
+            out.append(f"- **{_inline(s.name)}** ({_inline(s.kind)}, {_inline(s.role)}; score {s.score:.2f}) "
+                       f"\u2014 {_inline(s.fit_reason)}")
+        out.append("")
+
+    if answer.subquestions:
+        title = "Answers to the sub-questions" if len(answer.subquestions) > 1 else "Evidence for the question"
+        out.append(f"## {title}")
+        out.append("")
+        for i, sub in enumerate(answer.subquestions, 1):
+            out.append(f"### Q{i}. {_inline(sub.question)}")
+            out.append("")
+            if sub.evidence:
+                for e in sub.evidence:
+                    out.append(f"- \u201c{_inline(e.sentence)}\u201d \u2014 *{_inline(e.item)}*")
+            else:
+                out.append("- The provided summaries do not address this directly.")
+            for note in sub.notes:
+                out.append(f"- Architecture glossary: {_inline(note)}")
+            out.append("")
+
+    out.append("## 3. Papers and tools")
+    out.append("")
+    out.append("| # | Item | Kind | Role | Score | Fit | Why | Paper | GitHub |")
+    out.append("|---:|---|---|---|---:|---|---|---|---|")
+    reasons = {r.name: r.fit_reason for r in answer.ranking}
+    for ref in answer.references:
+        out.append(
+            f"| {ref.rank} | {_cell(ref.name)} | {_cell(ref.kind)} | {_cell(ref.role)} | {ref.score:.2f} "
+            f"| {_cell(ref.fit)} | {_cell(reasons.get(ref.name, ''))} | {_cell(_link(ref.paper_url))} "
+            f"| {_cell(_link(ref.github_url))} |"
+        )
+    out.append("")
+    out.append("*Only the models and papers provided with the question are used; links are shown as given.*")
+    return "\n".join(out) + "\n"
+
+
+def _ranked(r: Any, rank: int) -> dict:
+    return {
+        "rank": rank,
+        "name": r.name,
+        "kind": r.kind,
+        "role": r.role,
+        "key": r.key,
+        "score": r.score,
+        "components": dict(r.components),
+        "fit": r.fit,
+        "fit_reason": r.fit_reason,
+        "paper_url": r.paper_url,
+        "github_url": r.github_url,
+        "evidence": list(r.evidence),
+        "item_tasks": list(r.item_tasks),
+    }
+
+
+def to_dict(answer: Any) -> dict:
+    """The answer as plain JSON-able data; `markdown` holds the rendered text."""
+    wf = answer.workflow
+    return {
+        "question": answer.question,
+        "task": asdict(answer.task),
+        "intent": answer.intent,
+        "intents": list(answer.intents),
+        "ranking": [_ranked(r, i + 1) for i, r in enumerate(answer.ranking)],
+        "workflow": {
+            "flow": wf.flow,
+            "steps": [asdict(s) for s in wf.steps],
+            "supporting": [asdict(s) for s in wf.supporting],
+            "set_aside": [asdict(s) for s in wf.set_aside],
+            "notes": list(wf.notes),
+        },
+        "subquestions": [asdict(s) for s in answer.subquestions],
+        "references": [asdict(r) for r in answer.references],
+        "notes": list(answer.notes),
+        "source": answer.source,
+        "markdown": to_markdown(answer),
+    }

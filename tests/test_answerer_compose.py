@@ -1,0 +1,229 @@
+"""Composed answers: workflow, sub-questions, rendering, and grounding in the prompt file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from answerer import compose as compose_mod
+from answerer.compose import compose, input_phrase
+from answerer.grounding import GroundingError, check_grounding, extract_urls
+from answerer.render import to_dict, to_markdown
+from catalog import parse_bytes, parse_file
+
+DATA = Path(__file__).resolve().parent / "data"
+LABELED = DATA / "labeled"
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+PROMPT = """You are an AI scientist.
+
+A user has asked the following question:
+"{question}"
+
+Based on the following recommended models, explain:
+
+1. What task the user is trying to perform.
+2. How the model(s) would work in a CNAPS AI-like workflow (input → model → output).
+3. List relevant papers and tools (with GitHub or ArXiv links) that support your answer.
+
+Use **only the provided models and papers**. Do not refer to outside sources.
+
+### Recommended AI Models:
+{models}
+
+### Related Papers:
+{papers}
+
+Answer:
+"""
+
+
+def _seed(prefix: str):
+    if not SEEDS.is_dir():
+        pytest.skip("seeds not found")
+    return parse_file(next(SEEDS.glob(f"{prefix}_*.txt")))
+
+
+def _prompt_files() -> list[Path]:
+    files = sorted(LABELED.glob("*.txt"))
+    if SEEDS.is_dir():
+        files += [p for p in sorted(SEEDS.glob("*.txt")) if parse_file(p).format == "prompt"]
+    return files
+
+
+@pytest.fixture(scope="module")
+def real_answers(real_embedder):
+    return {prefix: compose(_seed(prefix), embedder=real_embedder) for prefix in ("002", "003", "004")}
+
+
+# -- what a user reads, with the real model -------------------------------------------
+
+
+@pytest.mark.real_model
+def test_cctv_answer_names_the_task_and_sets_the_wrong_model_aside(real_answers):
+    answer = real_answers["004"]
+    md = to_markdown(answer)
+    assert answer.task.name == "single-image super-resolution (real-time face upscaling)"
+    assert "## 1. Task" in md and "face upscaling" in md.split("## 2.")[0]
+    assert answer.leading == ["FeatSharp: Your Vision Model Features, Sharper"]
+    assert any("Txt2Img-StableDiffusionV1-QGO-PromptingReal" in n and "does not perform" in n
+               for n in answer.notes)
+    workflow = md.split("## 2. Workflow")[1].split("## ")[0]
+    assert "Set aside" in workflow and "Txt2Img-StableDiffusionV1-QGO-PromptingReal" in workflow
+    # the input step uses the user's own words
+    assert "a blurry CCTV still" in answer.workflow.steps[0].text
+    # no provided item is a real super-resolution network: the answer says so
+    assert answer.workflow.notes == [] or "closest" in answer.workflow.notes[0]
+
+
+@pytest.mark.real_model
+def test_two_part_question_gets_evidence_for_each_part(real_answers):
+    answer = real_answers["003"]
+    assert answer.intent == "multi"
+    assert answer.ranking[0].name == "Deblur-MIMO-UNet-RealBlur"
+    assert len(answer.subquestions) == 2
+    data_q, arch_q = answer.subquestions
+    assert data_q.intent == "training_data" and arch_q.intent == "architecture"
+    summaries = {p.item.name: p.item.summary or "" for p in _seed("003").items}
+    for sub in answer.subquestions:
+        assert sub.evidence, sub.question
+        for e in sub.evidence:
+            assert e.sentence in summaries[e.item]
+    assert any("dataset" in e.sentence.lower() for e in data_q.evidence)
+    # the zoo model has no summary: what it is comes from the architecture glossary
+    assert any("MIMO-UNet" in n for n in arch_q.notes)
+    assert any("RealBlur" in n for n in data_q.notes)
+    md = to_markdown(answer)
+    assert "### Q1. What kind of training data" in md and "### Q2. Which AI model structures" in md
+
+
+@pytest.mark.real_model
+def test_text_to_image_workflow_is_concrete(real_answers):
+    answer = real_answers["002"]
+    assert answer.task.base_name == "text-to-image generation"
+    steps = {s.stage: s for s in answer.workflow.steps}
+    assert "the prompt would describe a shiny car image with realistic chrome and lighting" in steps["input"].text
+    assert steps["model"].item == "Txt2Img-StableDiffusionV1-PirsusEpicRealism"
+    assert "latent diffusion" in steps["model"].text
+    assert "PirsusEpicRealism" in steps["model"].text
+    assert "image" in steps["output"].text
+
+
+# -- grounding ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", _prompt_files(), ids=lambda p: p.name)
+def test_every_prompt_file_gives_a_grounded_answer(path, fake_embedder):
+    doc = parse_file(path)
+    answer = compose(doc, embedder=fake_embedder)  # raises GroundingError if not grounded
+    assert check_grounding(answer, doc.text, items=doc.items) == []
+    md = to_markdown(answer)
+    # every link in the answer is written in the file, byte for byte
+    for url in extract_urls(md):
+        assert url in doc.text, url
+    assert len(answer.references) == len(doc.items)
+    # every provided link is shown, exactly as given
+    for p in doc.items:
+        for url in p.links.values():
+            assert f"<{url}>" in md
+
+
+def test_grounding_catches_invented_links_and_items(fake_embedder):
+    doc = _seed("000")
+    answer = compose(doc, embedder=fake_embedder)
+    answer.ranking[0].github_url = "https://github.com/somebody/else"
+    answer.references[0].github_url = "https://github.com/somebody/else"
+    answer.ranking[1].evidence = ["A sentence nobody wrote."]
+    answer.references.append(type(answer.references[0])(
+        rank=9, name="GPT-7", kind="model", role="related", score=0.1, fit="poor",
+        paper_url=None, github_url=None))
+    problems = check_grounding(answer, doc.text, items=doc.items)
+    text = "\n".join(problems)
+    assert "https://github.com/somebody/else" in text
+    assert "GPT-7" in text
+    assert "nobody wrote" in text
+
+
+def test_compose_refuses_an_ungrounded_answer(fake_embedder, monkeypatch):
+    doc = _seed("004")
+    original = compose_mod._model_text
+    monkeypatch.setattr(compose_mod, "_model_text",
+                        lambda *a: original(*a) + " See https://example.com/not-in-the-file.")
+    with pytest.raises(GroundingError, match="example.com"):
+        compose(doc, embedder=fake_embedder)
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def _hostile_doc():
+    text = PROMPT.format(
+        question="How do I upscale a pixelated | CCTV frame 4x?",
+        models="Model: SR-Real-ESRGAN-x4plus\nPaper: None\nGitHub: None",
+        papers=(
+            "Model: Pipes | and\\ backslashes | in a title\n"
+            "Paper: http://arxiv.org/pdf/2107.10833v2.pdf\n"
+            "Summary: Upscales real photos 4x with a GAN | trained on synthetic degradations.\n\n"
+            "Model: A paper without any links\n"
+            "Summary: Super-resolution of faces.\n"
+        ),
+    )
+    return parse_bytes(text.encode(), "hostile.txt")
+
+
+def test_table_cells_are_escaped_and_missing_links_say_not_provided(fake_embedder):
+    doc = _hostile_doc()
+    md = to_markdown(compose(doc, embedder=fake_embedder))
+    table = md.split("## 3. Papers and tools")[1]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and line[2:3].isdigit()]
+    assert len(rows) == 3
+    header_cells = table.splitlines()[2].count(" | ")
+    for row in rows:
+        unescaped = row.replace("\\\\", "").replace("\\|", "")
+        assert unescaped.count(" | ") == header_cells  # no cell spilled into the next column
+    assert "Pipes \\| and\\\\ backslashes \\| in a title" in table
+    assert "not provided" in rows[0] or "not provided" in rows[1]
+    no_links = next(r for r in rows if "A paper without any links" in r)
+    assert no_links.count("not provided") == 2
+    assert "None" not in table
+
+
+def test_markdown_structure_and_json_shape(fake_embedder):
+    answer = compose(_seed("003"), embedder=fake_embedder)
+    md = to_markdown(answer)
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings == ["## 1. Task", "## 2. Workflow (input \u2192 model \u2192 output)",
+                        "## Answers to the sub-questions", "## 3. Papers and tools"]
+    data = to_dict(answer)
+    json.dumps(data)  # serializable
+    for key in ("question", "task", "intent", "ranking", "subquestions", "references", "markdown"):
+        assert key in data
+    assert data["markdown"] == md
+    first = data["ranking"][0]
+    for key in ("name", "kind", "role", "score", "fit", "paper_url", "github_url", "evidence"):
+        assert key in first
+    assert [r["score"] for r in data["ranking"]] == sorted((r["score"] for r in data["ranking"]), reverse=True)
+    assert data["task"]["name"].startswith("image deblurring")
+
+
+def test_newlines_in_untrusted_text_cannot_start_markdown_blocks(fake_embedder):
+    from catalog.records import ItemRecord, ParsedItem
+
+    evil = ItemRecord(key="title:x", kind="paper", name="Title\n## Injected heading\n| a | b |",
+                      summary="Deblurring photos.\n\n# Another heading")
+    answer = compose("How do I deblur a photo?", [ParsedItem(evil, "related", 0, 1)], fake_embedder)
+    md = to_markdown(answer)
+    assert "\n## Injected" not in md and "\n# Another" not in md
+
+
+@pytest.mark.parametrize("question, phrase", [
+    ("I doubled the size of a blurry CCTV still and the face became clear—how?", "a blurry CCTV still"),
+    ("I created a shiny car image with realistic chrome and lighting—it looked real.",
+     "a shiny car image with realistic chrome and lighting"),
+    ("I made a fake product shot and even the light reflections looked real.", "a fake product shot"),
+    ("Why is the sky blue?", None),
+])
+def test_input_phrase_comes_from_the_question(question, phrase):
+    assert input_phrase(question) == phrase
