@@ -116,11 +116,14 @@ def cli(ctx: click.Context, db: str | None, model: str | None, verbose: bool, qu
 # -- ingest -------------------------------------------------------------------
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option("--jsonl", "jsonl", multiple=True, metavar="FILE",
+              help="Bulk-import a JSONL file: one JSON object per line (_id, title, text as in BEIR; "
+                   "optional kind, name, paper_url/url, github_url, summary). Repeatable.")
 @click.option("--no-index", is_flag=True, help="Only store in the catalog; embed later with `reindex` or the next search.")
 @json_option
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], no_index: bool, as_json: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[str, ...], jsonl: tuple[str, ...], no_index: bool, as_json: bool) -> None:
     """Add prompt or answer files to the catalog.
 
     Folders are read recursively (*.txt, *.md); `-` reads one file from stdin.
@@ -132,13 +135,18 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], no_index: bool, as_json: 
       modelkb ingest ../shared/seeds/
       modelkb ingest new_prompt.txt other.txt
       cat prompt.txt | modelkb ingest -
+      modelkb ingest --jsonl corpus.jsonl
     """
     from modelkb.app import resolve_paths
+    from modelkb.inputs import InputFile
 
+    if not paths and not jsonl:
+        raise click.UsageError("give PATH... or --jsonl FILE")
     app = _app(ctx)
     files = resolve_paths(list(paths))
-    with _progress(ctx, len(files), "Ingesting") as bar:
-        summary = app.ingest(files, progress=bar.update)
+    bulk = [InputFile(f, Path(f)) for f in jsonl]
+    with _progress(ctx, len(files) + len(bulk), "Ingesting") as bar:
+        summary = app.ingest(files, progress=bar.update, jsonl=bulk)
     for err in summary.errors:
         click.echo(f"error: {err}", err=True)
     if not no_index:
@@ -148,7 +156,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], no_index: bool, as_json: 
         _echo_json(summary.as_dict())
     else:
         click.echo(
-            f"{len(files)} file(s): {summary.files_new} new, {summary.files_unchanged} unchanged, "
+            f"{len(files) + len(bulk)} file(s): {summary.files_new} new, {summary.files_unchanged} unchanged, "
             f"{summary.files_failed} failed; items: {summary.items_new} new, {summary.items_enriched} enriched"
             + ("" if no_index else f"; {summary.embedded} embedded")
         )
@@ -384,6 +392,54 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"ok: {stats_['items']} item(s) in catalog and index ({app.settings.index_dir})")
     if problems:
         ctx.exit(1)
+
+
+# -- evaluation ---------------------------------------------------------------
+
+@cli.command("eval")
+@click.argument("dataset", required=False, metavar="[DATASET_DIR]",
+                type=click.Path(exists=True, file_okay=False))
+@click.option("--modes", default="lexical,dense,hybrid", show_default=True, metavar="LIST",
+              help="Comma-separated search modes to score.")
+@click.option("--limit-queries", type=click.IntRange(1), metavar="N", help="Only the first N judged queries.")
+@click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to use.")
+@click.option("--prompts", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Instead: score answer ranking on labeled prompt files in DIR (needs --labels).")
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="labels.json for --prompts ({file: {grades: {item: 0-3}}}).")
+@json_option
+@click.pass_context
+def eval_(ctx: click.Context, dataset: str | None, modes: str, limit_queries: int | None, split: str,
+          prompts: str | None, labels: str | None, as_json: bool) -> None:
+    """Measure retrieval quality on a BEIR-layout dataset, or answer ranking on labeled prompts.
+
+    DATASET_DIR holds corpus.jsonl, queries.jsonl and qrels/test.tsv. The corpus
+    goes into a throwaway catalog (never yours), is indexed, and every judged
+    query is searched in each mode: nDCG@10, MRR@10 and Recall@100 per mode.
+
+    \b
+    Examples:
+      modelkb eval tests/data/beir_tiny
+      modelkb eval path/to/scifact --modes dense,hybrid --limit-queries 100 --json
+      modelkb eval --prompts tests/data/labeled --labels tests/data/labeled/labels.json
+    """
+    from modelkb import evaluate
+    from modelkb.config import load_settings
+
+    model = load_settings(model=ctx.obj["model"]).model
+    if prompts or labels:
+        if dataset or not (prompts and labels):
+            raise click.UsageError("use either DATASET_DIR, or --prompts DIR together with --labels FILE")
+        result = evaluate.evaluate_prompts(prompts, labels, model=model)
+        click.echo(json.dumps(result, indent=2) if as_json else evaluate.format_prompts(result))
+        return
+    if not dataset:
+        raise click.UsageError("give DATASET_DIR (a BEIR-layout folder) or --prompts DIR --labels FILE")
+    report = evaluate.evaluate_beir(
+        dataset, model=model, modes=evaluate.parse_modes(modes), limit_queries=limit_queries, split=split,
+        bar=lambda label, length: _progress(ctx, length, label), notify=lambda msg: _info(ctx, msg),
+    )
+    click.echo(json.dumps(report.metrics(), indent=2) if as_json else evaluate.format_beir(report))
 
 
 def main() -> None:
