@@ -29,7 +29,6 @@ from answerer import embedcache
 from answerer.grounding import GroundingError, check_grounding
 from answerer.rank import DEFAULT_WEIGHTS, RankedItem, _rank
 from answerer.taxonomy import (
-    INTENT_DESCRIPTIONS,
     Taxonomy,
     TaskMatch,
     detect_intent,
@@ -494,10 +493,6 @@ def _workflow(
     first_input = phrase or _short(task.input)
     flow = " \u2192 ".join([first_input, " + ".join(r.name for r in lead), _short(task.output)])
     return Workflow(steps=steps, flow=flow, supporting=supporting, set_aside=set_aside, notes=wf_notes)
-
-
-def intent_description(intent: str) -> str:
-    return INTENT_DESCRIPTIONS.get(intent, intent)
 
 
 __all__ = [

@@ -35,8 +35,8 @@ from answerer import embedcache
 from answerer.taxonomy import (
     Taxonomy,
     TaskMatch,
-    _item_fields,
     detect_task,
+    item_fields,
     item_task_scores,
     load_taxonomy,
     split_subquestions,
@@ -109,7 +109,7 @@ def split_sentences(text: str | None) -> list[str]:
 def _records(items: Sequence[Any]) -> list[tuple[Any, str, int]]:
     out = []
     for i, it in enumerate(items):
-        record, role = _item_fields(it)
+        record, role = item_fields(it)
         if hasattr(it, "cited"):
             record = it.cited()  # cite links exactly as this file wrote them
         position = getattr(it, "position", None)

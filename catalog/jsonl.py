@@ -26,7 +26,7 @@ from typing import Any
 
 from catalog.normalize import clean_value, is_missing, item_key, normalize_github, parse_arxiv
 from catalog.records import ItemRecord, ParsedDocument, ParsedItem, ParseError
-from catalog.text import check_size
+from catalog.text import check_size, read_file_bytes
 from catalog.zoo import split_zoo_name
 
 FORMAT = "jsonl"
@@ -38,16 +38,7 @@ NAME_WORDS = 16
 def parse_jsonl_file(path: str | os.PathLike[str], *, key_by_id: bool = False) -> ParsedDocument:
     """Read and parse one JSONL file; every failure is a ParseError naming the file (and line)."""
     name = os.fspath(path)
-    try:
-        check_size(os.stat(name).st_size, name)
-        with open(name, "rb") as fh:
-            data = fh.read()
-    except ParseError:
-        raise
-    except IsADirectoryError:
-        raise ParseError(name, "is a directory, not a file") from None
-    except OSError as exc:
-        raise ParseError(name, f"cannot read file: {exc.strerror or exc}") from None
+    data = read_file_bytes(name)
     return parse_jsonl_bytes(data, name, key_by_id=key_by_id)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from catalog.lines import GITHUB, NAME, PAPER, SUMMARY, Field, header_text, is_rule, match_field, section_role
 from catalog.normalize import clean_value, is_missing, item_key, looks_like_url, normalize_github, parse_arxiv
 from catalog.records import ItemRecord, ParsedDocument, ParsedItem, ParseError
-from catalog.text import check_size, decode_bytes
+from catalog.text import check_size, decode_bytes, read_file_bytes
 from catalog.zoo import is_zoo_shaped, is_zoo_name, split_zoo_name
 
 _PROMPT_MARKER = re.compile(r"asked\s+the\s+following\s+question\b\s*:?", re.IGNORECASE)
@@ -52,16 +52,7 @@ class _Block:
 def parse_file(path: str | os.PathLike[str]) -> ParsedDocument:
     """Read and parse one file; every failure (unreadable, too big, malformed) is a ParseError."""
     name = os.fspath(path)
-    try:
-        check_size(os.stat(name).st_size, name)
-        with open(name, "rb") as fh:
-            data = fh.read()
-    except ParseError:
-        raise
-    except IsADirectoryError:
-        raise ParseError(name, "is a directory, not a file") from None
-    except OSError as exc:
-        raise ParseError(name, f"cannot read file: {exc.strerror or exc}") from None
+    data = read_file_bytes(name)
     return parse_bytes(data, name)
 
 

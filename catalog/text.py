@@ -73,6 +73,20 @@ def check_size(size: int, path: str) -> None:
         )
 
 
+
+def read_file_bytes(name: str) -> bytes:
+    """The bytes of file `name`, size-checked first; every failure is a ParseError naming it."""
+    try:
+        check_size(os.stat(name).st_size, name)
+        with open(name, "rb") as fh:
+            return fh.read()
+    except ParseError:
+        raise
+    except IsADirectoryError:
+        raise ParseError(name, "is a directory, not a file") from None
+    except OSError as exc:
+        raise ParseError(name, f"cannot read file: {exc.strerror or exc}") from None
+
 def _decode(data: bytes, path: str, repairs: list[str]) -> str:
     for bom, codec in _UTF16_32_BOMS:
         if data.startswith(bom):

@@ -13,7 +13,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -67,6 +67,33 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+
+def encode_batched(
+    embedder: Embedder,
+    texts: Sequence[str],
+    dim: int,
+    batch_size: int,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Normalized vectors of `texts` in chunks of 4 batches, so `progress(n)` can report
+    as it goes; a vector of the wrong shape is an error, never stored."""
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32)
+    chunk = max(batch_size * 4, 1)
+    parts = []
+    for start in range(0, len(texts), chunk):
+        batch = texts[start : start + chunk]
+        vecs = np.asarray(embedder.encode(batch, batch_size=batch_size), dtype=np.float32)
+        if vecs.shape != (len(batch), dim):
+            raise ValueError(
+                f"embedder {embedder.name!r} returned shape {vecs.shape}, "
+                f"expected ({len(batch)}, {dim})"
+            )
+        parts.append(normalize_rows(vecs))
+        if progress is not None:
+            progress(len(batch))
+    return np.concatenate(parts, axis=0)
 
 
 class SentenceTransformerEmbedder:

@@ -82,6 +82,16 @@ def _competition_ranks(scores: np.ndarray) -> np.ndarray:
     return higher.astype(np.float64) + 1.0
 
 
+def _zeros_for(arrays: Sequence[np.ndarray], caller: str) -> np.ndarray:
+    """The zero accumulator for fusing `arrays`, which must be non-empty and of one length."""
+    if not arrays:
+        raise ValueError(f"{caller} needs at least one score array")
+    n = arrays[0].shape[0]
+    if any(a.shape[0] != n for a in arrays):
+        raise ValueError("all score arrays must have the same length")
+    return np.zeros(n, dtype=np.float64)
+
+
 def fuse_rrf(rankings: Sequence[np.ndarray], k: int = RRF_K) -> np.ndarray:
     """Reciprocal-rank fusion: sum of 1/(k + rank) over score arrays for the same items.
 
@@ -89,12 +99,7 @@ def fuse_rrf(rankings: Sequence[np.ndarray], k: int = RRF_K) -> np.ndarray:
     ranks matter, so cosine and BM25 need no calibration against each other.
     """
     arrays = [np.asarray(r, dtype=np.float64).ravel() for r in rankings]
-    if not arrays:
-        raise ValueError("fuse_rrf needs at least one score array")
-    n = arrays[0].shape[0]
-    if any(a.shape[0] != n for a in arrays):
-        raise ValueError("all score arrays must have the same length")
-    fused = np.zeros(n, dtype=np.float64)
+    fused = _zeros_for(arrays, "fuse_rrf")
     for a in arrays:
         fused += 1.0 / (k + _competition_ranks(a))
     return fused
@@ -117,12 +122,7 @@ def fuse_weighted(score_arrays: Sequence[np.ndarray], weights: Sequence[float]) 
     arrays = [np.asarray(a, dtype=np.float64).ravel() for a in score_arrays]
     if len(arrays) != len(weights):
         raise ValueError(f"{len(arrays)} score arrays but {len(weights)} weights")
-    if not arrays:
-        raise ValueError("fuse_weighted needs at least one score array")
-    n = arrays[0].shape[0]
-    if any(a.shape[0] != n for a in arrays):
-        raise ValueError("all score arrays must have the same length")
-    fused = np.zeros(n, dtype=np.float64)
+    fused = _zeros_for(arrays, "fuse_weighted")
     for a, w in zip(arrays, weights):
         fused += float(w) * minmax(a)
     return fused

@@ -96,13 +96,7 @@ class App:
         tagged = [(f, parse_bytes) for f in files] + [(f, parse_jsonl_bytes) for f in jsonl]
         for f, parse in tagged:
             try:
-                if f.error:
-                    raise ParseError(f.name, f.error)
-                try:
-                    data = f.read()
-                except OSError as exc:
-                    raise ParseError(f.name, f"cannot read: {exc.strerror or exc}") from None
-                doc = parse(data, f.name)
+                doc = parse(f.read_or_fail(), f.name)
                 result = self.catalog.ingest(doc)
             except ParseError as exc:
                 summary.files_failed += 1
@@ -174,15 +168,9 @@ class App:
     def answer_file(self, f: InputFile, ingest: bool = True):
         """Parse a prompt file, store it (unless told not to), answer from its own items."""
         from answerer.compose import compose
-        from catalog import ParseError, parse_bytes
+        from catalog import parse_bytes
 
-        if f.error:
-            raise ParseError(f.name, f.error)
-        try:
-            data = f.read()
-        except OSError as exc:
-            raise ParseError(f.name, f"cannot read: {exc.strerror or exc}") from None
-        doc = parse_bytes(data, f.name)
+        doc = parse_bytes(f.read_or_fail(), f.name)
         if ingest:
             self.catalog.ingest(doc)
         return compose(doc.question, doc.items, self.embedder, source=doc.text)

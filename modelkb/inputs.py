@@ -19,9 +19,22 @@ class InputFile:
     error: str | None = None
 
     def read(self) -> bytes:
+        """The file's bytes (stdin's when `path` is None); OSError propagates."""
         if self.path is None:
             return sys.stdin.buffer.read()
         return self.path.read_bytes()
+
+    def read_or_fail(self) -> bytes:
+        """The bytes, or a ParseError naming the file when it is missing or unreadable:
+        one clear line for the user, the same for every command."""
+        from catalog.records import ParseError
+
+        if self.error:
+            raise ParseError(self.name, self.error)
+        try:
+            return self.read()
+        except OSError as exc:
+            raise ParseError(self.name, f"cannot read: {exc.strerror or exc}") from None
 
 
 def expand(paths: list[str]) -> list[InputFile]:

@@ -220,7 +220,7 @@ def test_index_writer_dying_mid_commit_is_detected_and_repaired(tmp_path, run_cl
     assert run_cli("ingest", *map(str, corpus[:6])).exit_code == 0
     assert run_cli("doctor").exit_code == 0
 
-    import indexer.store
+    import indexer.files
 
     real_replace = os.replace
     moved = []
@@ -234,10 +234,10 @@ def test_index_writer_dying_mid_commit_is_detected_and_repaired(tmp_path, run_cl
         moved.append(dst)
         return real_replace(src, dst)
 
-    monkeypatch.setattr(indexer.store.os, "replace", dying_replace)
+    monkeypatch.setattr(indexer.files.os, "replace", dying_replace)
     with pytest.raises(Killed):
         run_cli("ingest", *map(str, corpus[6:]))
-    monkeypatch.setattr(indexer.store.os, "replace", real_replace)
+    monkeypatch.setattr(indexer.files.os, "replace", real_replace)
 
     doctor = run_cli("doctor")
     assert doctor.exit_code == 1 and "problem:" in doctor.stdout

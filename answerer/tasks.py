@@ -1,0 +1,207 @@
+"""The task taxonomy as data: tasks, facets, the architecture glossary, and lookups.
+
+Loading the JSON files that fill it is `answerer.taxonomy_loader`; deciding
+which task a question is about is `answerer.task_detection`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from answerer.phrases import find_phrases, norm_key, phrase_stems, stems
+
+#: Weight of a task's alias (its own name or a synonym) vs a cue (a hint word).
+ALIAS_WEIGHT = 1.0
+CUE_WEIGHT = 0.4
+#: A paper whose text only hints at a task (cues, no alias) is at most this much "about" it.
+CUE_ONLY_CAP = 0.3
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    name: str
+    description: str
+    input: str
+    output: str
+    gerund: str = ""
+    aliases: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+    zoo_prefixes: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    input_template: str = ""
+
+    def profile(self) -> str:
+        """The text a question is compared with when detecting the task."""
+        words = ", ".join(self.aliases[:12])
+        return f"{self.name}. {self.description} Also called: {words}."
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A subject ("face") or modifier ("real-time") that qualifies a task name."""
+
+    label: str
+    cues: tuple[str, ...]
+    generic: bool = False
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    name: str
+    summary: str
+    kind: str = "architecture"  # architecture | dataset | technique
+    aliases: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    input: str = ""
+    output: str = ""
+
+
+
+class Taxonomy:
+    """Tasks, facets and the architecture glossary, with lookups."""
+
+    def __init__(
+        self,
+        tasks: Sequence[Task],
+        subjects: Sequence[Facet] = (),
+        modifiers: Sequence[Facet] = (),
+        glossary: Sequence[GlossaryEntry] = (),
+    ) -> None:
+        self.tasks: dict[str, Task] = {t.id: t for t in tasks}
+        self.subjects = list(subjects)
+        self.modifiers = list(modifiers)
+        self.glossary: dict[str, GlossaryEntry] = {}
+        self._glossary_index: dict[str, GlossaryEntry] = {}
+        for entry in glossary:
+            self.glossary[entry.name] = entry
+        for entry in self.glossary.values():
+            for alias in (*entry.aliases, entry.name):  # the name wins over an alias
+                key = norm_key(alias)
+                if key:
+                    self._glossary_index[key] = entry
+        self._prefix_index: dict[str, list[str]] = {}
+        for task in self.tasks.values():
+            for prefix in task.zoo_prefixes:
+                self._prefix_index.setdefault(norm_key(prefix), []).append(task.id)
+        self._embeddings: "weakref.WeakKeyDictionary[Any, np.ndarray]" = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    # -- tasks --------------------------------------------------------------
+
+    def task(self, task_id: str) -> Task:
+        return self.tasks[task_id]
+
+    def related(self, a: str, b: str) -> bool:
+        ta, tb = self.tasks.get(a), self.tasks.get(b)
+        return bool(ta and tb and (b in ta.related or a in tb.related))
+
+    def tasks_for_prefix(self, prefix: str | None) -> list[str]:
+        """Task ids a zoo prefix (`SR`, `Txt2Img`) denotes; unknown prefixes via their words."""
+        if not prefix:
+            return []
+        found = self._prefix_index.get(norm_key(prefix))
+        if found:
+            return list(found)
+        from indexer.text import expand_task
+
+        words = expand_task(prefix)
+        hits = self.keyword_scores(words, cue_weight=0.0)
+        if not hits:
+            return []
+        best = max(hits.values())
+        return [t for t, s in hits.items() if s >= best and s >= ALIAS_WEIGHT]
+
+    def keyword_matches(
+        self, text: str, cue_weight: float = CUE_WEIGHT
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Per task: which of its aliases/cues occur in `text` (non-overlapping per task)."""
+        words = stems(text)
+        out: dict[str, list[tuple[str, float]]] = {}
+        if not words:
+            return out
+        present = set(words)
+        for task in self.tasks.values():
+            phrases = [(a, ALIAS_WEIGHT) for a in task.aliases]
+            if cue_weight > 0:
+                phrases += [(c, cue_weight) for c in task.cues]
+            # cheap pre-filter: the phrase's first word must occur somewhere
+            phrases = [(p, w) for p, w in phrases if phrase_stems(p) and phrase_stems(p)[0] in present]
+            if not phrases:
+                continue
+            matches = find_phrases(words, phrases)
+            if matches:
+                out[task.id] = [(m[0], m[1]) for m in matches]
+        return out
+
+    def keyword_scores(self, text: str, cue_weight: float = CUE_WEIGHT) -> dict[str, float]:
+        """Raw keyword evidence per task: sum of matched phrase weights, longer phrases count more."""
+        scores: dict[str, float] = {}
+        for task_id, matches in self.keyword_matches(text, cue_weight).items():
+            total = 0.0
+            seen: set[str] = set()
+            for phrase, weight in matches:
+                if phrase in seen:
+                    continue  # a phrase repeated in the text is one piece of evidence
+                seen.add(phrase)
+                n = len(phrase_stems(phrase))
+                total += weight * min(1.5, 1.0 + 0.25 * (n - 1))
+            scores[task_id] = total
+        return scores
+
+    def task_embeddings(self, embedder: Any) -> np.ndarray:
+        """Embeddings of every task profile (cached per embedder object)."""
+        with self._lock:
+            try:
+                cached = self._embeddings.get(embedder)
+            except TypeError:
+                cached = None
+            if cached is not None and cached.shape[0] == len(self.tasks):
+                return cached
+            vectors = np.asarray(
+                embedder.encode([t.profile() for t in self.tasks.values()]), dtype=np.float32
+            )
+            try:
+                self._embeddings[embedder] = vectors
+            except TypeError:
+                pass
+            return vectors
+
+    # -- glossary -----------------------------------------------------------
+
+    def lookup(self, name: str | None) -> GlossaryEntry | None:
+        """Glossary entry for an architecture / dataset name, or None."""
+        key = norm_key(name)
+        if not key:
+            return None
+        hit = self._glossary_index.get(key)
+        if hit:
+            return hit
+        # "StableDiffusionV1.5" / "RealBlur-J": longest known entry the name starts with
+        best = None
+        for k, entry in self._glossary_index.items():
+            if len(k) >= 3 and key.startswith(k) and (best is None or len(k) > len(best[0])):
+                best = (k, entry)
+        return best[1] if best else None
+
+    def mentions(self, text: str) -> list[GlossaryEntry]:
+        """Glossary entries named in free text (whole-word, case-insensitive)."""
+        found: dict[str, GlossaryEntry] = {}
+        if not text:
+            return []
+        for entry in self.glossary.values():
+            for alias in (entry.name, *entry.aliases):
+                if len(alias) < 3:
+                    continue
+                pattern = r"(?<![A-Za-z0-9])" + re.escape(alias) + r"(?![A-Za-z0-9])"
+                flags = 0 if alias.isupper() or len(alias) <= 4 else re.IGNORECASE
+                if re.search(pattern, text, flags):
+                    found[entry.name] = entry
+                    break
+        return list(found.values())

@@ -1,0 +1,87 @@
+"""File-level safety for the index folder: an advisory lock and durable writes.
+
+Kept apart from the index logic so the crash-safety rules (lock, fsync, temp
+folder, rename) are in one short place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+
+def utc_now() -> str:
+    """An ISO-8601 UTC timestamp for the manifest."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@contextlib.contextmanager
+def locked(path: Path, exclusive: bool) -> Iterator[None]:
+    """Advisory file lock so two processes never write (or read mid-write) at once."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - non-POSIX: atomic renames still protect readers
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def fsync_write(path: Path, data: bytes) -> None:
+    """Write bytes and flush them to disk before returning (the next step is a rename)."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    """`np.save` without pickles, flushed to disk like `fsync_write`."""
+    with open(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def temp_dir(directory: Path) -> Iterator[Path]:
+    """A fresh `.tmp-<pid>-<random>-` folder inside `directory` (same file system, so
+    its files can be moved into place with an atomic rename), removed afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-", dir=directory))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def commit(tmp: Path, directory: Path, names: Sequence[str], marker: str, marker_data: bytes) -> None:
+    """Move `names` from `tmp` into `directory`, with `marker` removed first and written
+    last: an interrupted commit leaves no marker, so it can never pass for complete.
+    A folder being replaced is moved aside into `tmp` (removed with it)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(directory / marker)
+    for name in names:
+        if (tmp / name).is_dir() and (directory / name).exists():
+            os.replace(directory / name, tmp / f"{name}.old")
+        os.replace(tmp / name, directory / name)
+    fsync_write(tmp / marker, marker_data)
+    os.replace(tmp / marker, directory / marker)
+
+
+def remove_leftovers(directory: Path) -> None:
+    """Temp folders of writers that were killed (the caller holds the write lock, so none is live)."""
+    for p in directory.glob(".tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)
