@@ -77,23 +77,29 @@ def encode_batched(
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Normalized vectors of `texts` in chunks of 4 batches, so `progress(n)` can report
-    as it goes; a vector of the wrong shape is an error, never stored."""
+    as it goes; a vector of the wrong shape is an error, never stored.
+
+    Texts go to the model longest first: chunks of similar length pad little,
+    which keeps chunked encoding as fast as one big `encode` call.
+    """
     if not texts:
         return np.zeros((0, dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out = np.empty((len(texts), dim), dtype=np.float32)
     chunk = max(batch_size * 4, 1)
-    parts = []
-    for start in range(0, len(texts), chunk):
-        batch = texts[start : start + chunk]
+    for start in range(0, len(order), chunk):
+        rows = order[start : start + chunk]
+        batch = [texts[i] for i in rows]
         vecs = np.asarray(embedder.encode(batch, batch_size=batch_size), dtype=np.float32)
         if vecs.shape != (len(batch), dim):
             raise ValueError(
                 f"embedder {embedder.name!r} returned shape {vecs.shape}, "
                 f"expected ({len(batch)}, {dim})"
             )
-        parts.append(normalize_rows(vecs))
+        out[rows] = normalize_rows(vecs)
         if progress is not None:
             progress(len(batch))
-    return np.concatenate(parts, axis=0)
+    return out
 
 
 class SentenceTransformerEmbedder:
