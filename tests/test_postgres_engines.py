@@ -128,8 +128,8 @@ def test_answer_via_cli(run_cli, db_url, seeds_dir):
     data = json.loads(result.stdout)
     assert Path(data["source"]).name == seed.name
     text = seed.read_text(encoding="utf-8")
-    for url in _urls(json.dumps(data)):  # GitHub links come back lower-cased (normalized): compare so
-        assert url.lower() in text.lower(), f"answer cites {url}, which is not in the prompt file"
+    for url in _urls(json.dumps(data)):  # links are cited exactly as the file wrote them
+        assert url in text, f"answer cites {url}, which is not in the prompt file"
     stats = _json(run_cli("--db", db_url, "stats", "--json"))
     assert stats["documents"] == 1 and stats["items"] == 4
     md = run_cli("--db", db_url, "answer", str(seed), "--no-ingest")
