@@ -5,9 +5,10 @@ Nothing heavy is imported at module level, so `modelkb --help` is instant.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,23 @@ def _progress(ctx: click.Context, length: int, label: str):
     """A progress bar on stderr for long work; silent with --quiet or for a single step."""
     quiet = ctx.find_root().obj.get("quiet") or length <= 1 or not sys.stderr.isatty()
     return click.progressbar(length=length, label=label, file=sys.stderr if not quiet else _Null(), show_pos=True)
+
+
+@contextlib.contextmanager
+def _counter(ctx: click.Context, label: str) -> Iterator[Callable[[int], None]]:
+    """A running count on stderr for work whose size is known only inside (embedding)."""
+    show = not ctx.find_root().obj.get("quiet") and sys.stderr.isatty()
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if show:
+            click.echo(f"\r{label}: {done} text(s)", err=True, nl=False)
+
+    yield tick
+    if show and done:
+        click.echo("", err=True)
 
 
 class _Null:
@@ -150,7 +168,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], jsonl: tuple[str, ...], n
     for err in summary.errors:
         click.echo(f"error: {err}", err=True)
     if not no_index:
-        report = app.sync_index()
+        with _counter(ctx, "Embedding") as tick:
+            report = app.sync_index(progress=tick)
         summary.embedded = report.embedded
     if as_json:
         _echo_json(summary.as_dict())
@@ -237,7 +256,8 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
                 if ctx.obj.get("verbose"):
                     raise
                 failed += 1
-                click.echo(f"error: {_describe(exc) if not str(exc).startswith(f.name) else exc}", err=True)
+                message = _describe(exc)  # ParseError names the file (and line) itself
+                click.echo(f"error: {message if type(exc).__name__ == 'ParseError' else f'{f.name}: {message}'}", err=True)
                 bar.update(1)
                 continue
             if fmt == "md":
@@ -366,7 +386,8 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from scratch (after changing --model, say)."""
     app = _app(ctx)
-    report = app.sync_index(rebuild=True)
+    with _counter(ctx, "Embedding") as tick:
+        report = app.sync_index(rebuild=True, progress=tick)
     click.echo(f"indexed {report.total} item(s), {report.embedded} embedded")
 
 
