@@ -144,7 +144,8 @@ def cli(ctx: click.Context, db: str | None, model: str | None, verbose: bool, qu
 def ingest(ctx: click.Context, paths: tuple[str, ...], jsonl: tuple[str, ...], no_index: bool, as_json: bool) -> None:
     """Add prompt or answer files to the catalog.
 
-    Folders are read recursively (*.txt, *.md); `-` reads one file from stdin.
+    Folders are read recursively (*.txt, *.md; README and LICENSE files are
+    skipped); `-` reads one file from stdin.
     Each file goes in whole or not at all; identical bytes are skipped; a bad
     file is reported on stderr and the rest still go in (exit code 1).
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROMPT_SUFFIXES = {".txt", ".md", ".prompt"}
+# A folder's own documentation is not a prompt file (explicitly named files still are).
+NOT_PROMPTS = {"readme", "license", "licence", "changelog", "contributing", "notice", "authors"}
 
 
 @dataclass
@@ -38,7 +40,8 @@ class InputFile:
 
 
 def expand(paths: list[str]) -> list[InputFile]:
-    """Files as given, folders recursively (prompt-like suffixes, no hidden files), `-` for stdin."""
+    """Files as given; folders recursively (*.txt, *.md, *.prompt; no hidden files, no
+    README/LICENSE-style documentation); `-` for stdin."""
     out: list[InputFile] = []
     for raw in paths:
         if raw == "-":
@@ -57,5 +60,10 @@ def expand(paths: list[str]) -> list[InputFile]:
 def _walk(folder: Path) -> Iterator[Path]:
     for f in sorted(folder.rglob("*")):
         rel = f.relative_to(folder)
-        if f.is_file() and f.suffix.lower() in PROMPT_SUFFIXES and not any(part.startswith(".") for part in rel.parts):
+        if (
+            f.is_file()
+            and f.suffix.lower() in PROMPT_SUFFIXES
+            and f.stem.lower() not in NOT_PROMPTS
+            and not any(part.startswith(".") for part in rel.parts)
+        ):
             yield f

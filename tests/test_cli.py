@@ -120,3 +120,14 @@ def test_db_flag_and_env_choose_the_catalog(run_cli, seeds_dir, tmp_path, monkey
     assert json.loads(run_cli("stats", "--json").stdout)["documents"] == 1
     monkeypatch.delenv("MODELKB_DB")
     assert json.loads(run_cli("stats", "--json").stdout)["documents"] == 0
+
+
+def test_folder_ingest_skips_documentation_files(run_cli, seeds_dir, tmp_path):
+    folder = tmp_path / "prompts"
+    (folder / "nested").mkdir(parents=True)
+    (folder / "README.md").write_text("# my prompt collection\n")
+    (folder / ".hidden.txt").write_text("not me")
+    (folder / "nested" / "a.txt").write_bytes((seeds_dir / "003_812c1816073d00a4.txt").read_bytes())
+    result = run_cli("ingest", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "1 file(s): 1 new" in result.stdout
