@@ -29,6 +29,7 @@ from answerer import embedcache
 from answerer.grounding import GroundingError, check_grounding
 from answerer.rank import DEFAULT_WEIGHTS, RankedItem, _rank
 from answerer.taxonomy import (
+    UNSPECIFIED_TASK,
     Taxonomy,
     TaskMatch,
     detect_intent,
@@ -212,6 +213,8 @@ def _model_text(r: RankedItem, tm: TaskMatch, tax: Taxonomy) -> str:
         parts = []
         if entry is not None and entry.kind != "dataset":
             parts.append(f"{_a(entry.name)} model. {_sentence(entry.summary)}")
+        elif tm.task.id == UNSPECIFIED_TASK.id:
+            parts.append(f"{_a(arch)} model." if arch else "a model.")
         elif arch:
             parts.append(f"{_a(arch)} model for {tm.task.name}.")
         else:
@@ -478,14 +481,15 @@ def _workflow(
         for r in ranking if r.name not in lead_names and r.fit == "poor"
     ]
     wf_notes: list[str] = []
+    named = task.id != UNSPECIFIED_TASK.id
     for r in ranking:
-        if r.role == "recommended" and r.fit == "poor":
+        if named and r.role == "recommended" and r.fit == "poor":
             notes.append(
                 f"The recommended model {r.name} is {r.fit_reason.split(':')[0]}; "
                 f"it does not perform {task.name}, so it is ranked below the items that fit "
                 "and is not part of the workflow."
             )
-    if not any(r.fit == "strong" for r in ranking):
+    if named and not any(r.fit == "strong" for r in ranking):
         wf_notes.append(
             f"None of the provided items is a dedicated {task.name} model; the workflow below "
             "is built from the closest provided item(s)."

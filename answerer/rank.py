@@ -33,6 +33,7 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.taxonomy import (
+    UNSPECIFIED_TASK,
     Taxonomy,
     TaskMatch,
     detect_task,
@@ -203,6 +204,9 @@ def _fit(
     dense_cos: float,
 ) -> tuple[str, str]:
     want = task.task.name
+    if task.task.id == UNSPECIFIED_TASK.id:  # no task to compare with: the words decide
+        level = "strong" if score >= STRONG_SCORE else "poor" if score < POOR_SCORE else "partial"
+        return level, f"similarity to the question {dense_cos:.2f} (the question names no task)"
     certain = source in ("zoo", "glossary")
     label = want if want in item_tasks else (item_tasks[0] if item_tasks else None)
     if certain and task_match == 0.0 and label and task.confidence >= 0.25:

@@ -197,6 +197,21 @@ def _item_prior(items: Sequence[Any], taxonomy: Taxonomy) -> dict[str, float]:
     return prior
 
 
+#: Below this detection score, with no task word in the question, no task is named.
+MIN_TASK_SCORE = 0.2
+
+UNSPECIFIED_TASK = Task(
+    id="unspecified",
+    name="a task the question does not name",
+    description=(
+        "The question does not say what the AI should do, so the provided items are "
+        "ranked by how closely their descriptions match the question itself."
+    ),
+    input="the input the chosen model expects (see its description below)",
+    output="the output that model produces",
+)
+
+
 def detect_task(
     question: str,
     items: Sequence[Any] = (),
@@ -238,6 +253,10 @@ def detect_task(
         for t in ranked[1:4]
         if scores[t] >= 0.55 * top and scores[t] > 0.2 and (kw.get(t, 0) >= ALIAS_WEIGHT or tax.related(best, t))
     ]
+    if top < MIN_TASK_SCORE and not matches:
+        # nothing in the question (or the items) names a task: say so instead of guessing
+        return TaskMatch(task=UNSPECIFIED_TASK, qualifier=None, confidence=0.0,
+                         scores={t: round(scores[t], 4) for t in ranked[:6]})
     task = tax.tasks[best]
     return TaskMatch(
         task=task,

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 from answerer.intent import INTENT_DESCRIPTIONS, INTENT_PATTERNS, detect_intent, intent_of, split_subquestions
 from answerer.phrases import find_phrases, matched_words, stems, with_article
-from answerer.task_detection import TaskMatch, detect_task, item_fields, item_task_scores, zoo_parts
+from answerer.task_detection import UNSPECIFIED_TASK, TaskMatch, detect_task, item_fields, item_task_scores, zoo_parts
 from answerer.taxonomy_loader import GLOSSARY_ENV, TASKS_ENV, load_taxonomy
 from answerer.tasks import ALIAS_WEIGHT, CUE_ONLY_CAP, CUE_WEIGHT, Facet, GlossaryEntry, Task, Taxonomy
 
 __all__ = [
+    "UNSPECIFIED_TASK",
     "ALIAS_WEIGHT",
     "CUE_ONLY_CAP",
     "CUE_WEIGHT",

@@ -227,3 +227,16 @@ def test_newlines_in_untrusted_text_cannot_start_markdown_blocks(fake_embedder):
 ])
 def test_input_phrase_comes_from_the_question(question, phrase):
     assert input_phrase(question) == phrase
+
+
+@pytest.mark.real_model
+def test_a_question_that_names_no_task_is_not_given_one(real_embedder, tmp_path):
+    path = tmp_path / "vague.txt"
+    path.write_text(
+        'A user has asked the following question:\n"Which model?"\n\n'
+        "### Recommended AI Models:\nModel: Foo-Bar-Baz\nPaper: N/A\nGitHub: -\n"
+    )
+    answer = compose(parse_file(path), embedder=real_embedder)
+    md = to_markdown(answer)
+    assert answer.task.id == "unspecified"
+    assert "does not name" in md and "does not perform" not in md
