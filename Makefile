@@ -20,7 +20,7 @@ install: $(STAMP)
 
 demo: install
 	rm -rf .modelkb-demo
-	MODELKB_HOME=.modelkb-demo $(VENV)/bin/modelkb ingest examples/
+	MODELKB_HOME=.modelkb-demo $(VENV)/bin/modelkb ingest examples/*.txt
 	MODELKB_HOME=.modelkb-demo $(VENV)/bin/modelkb stats
 	MODELKB_HOME=.modelkb-demo $(VENV)/bin/modelkb answer examples/*.txt -o .modelkb-demo/answers
 	MODELKB_HOME=.modelkb-demo $(VENV)/bin/modelkb answer examples/01_*.txt
