@@ -122,7 +122,7 @@ def cli(ctx: click.Context, db: str | None, model: str | None, verbose: bool, qu
 
     \b
     Quick start:
-      modelkb ingest examples/            # build the catalog
+      modelkb ingest ../shared/seeds/     # build the catalog
       modelkb search "sharpen a blurry photo" --kind model
       modelkb answer examples/01_*.txt    # ranked, grounded answer
       modelkb stats --json
@@ -144,8 +144,8 @@ def cli(ctx: click.Context, db: str | None, model: str | None, verbose: bool, qu
 def ingest(ctx: click.Context, paths: tuple[str, ...], jsonl: tuple[str, ...], no_index: bool, as_json: bool) -> None:
     """Add prompt or answer files to the catalog.
 
-    Folders are read recursively (*.txt, *.md; README and LICENSE files are
-    skipped); `-` reads one file from stdin.
+    Folders are read recursively (*.txt and *.prompt files, not README or
+    LICENSE); name other files explicitly; `-` reads one file from stdin.
     Each file goes in whole or not at all; identical bytes are skipped; a bad
     file is reported on stderr and the rest still go in (exit code 1).
 

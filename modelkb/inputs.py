@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-PROMPT_SUFFIXES = {".txt", ".md", ".prompt"}
+PROMPT_SUFFIXES = {".txt", ".prompt"}  # rendered answers (.md) beside prompts are not inputs
 # A folder's own documentation is not a prompt file (explicitly named files still are).
 NOT_PROMPTS = {"readme", "license", "licence", "changelog", "contributing", "notice", "authors"}
 
@@ -40,7 +40,7 @@ class InputFile:
 
 
 def expand(paths: list[str]) -> list[InputFile]:
-    """Files as given; folders recursively (*.txt, *.md, *.prompt; no hidden files, no
+    """Files as given; folders recursively (*.txt, *.prompt; no hidden files, no
     README/LICENSE-style documentation); `-` for stdin."""
     out: list[InputFile] = []
     for raw in paths:
