@@ -24,10 +24,9 @@ import json
 import os
 from typing import Any
 
-from catalog.normalize import clean_value, is_missing, item_key, normalize_github, parse_arxiv
+from catalog.normalize import build_item, clean_value, item_key
 from catalog.records import ItemRecord, ParsedDocument, ParsedItem, ParseError
 from catalog.text import check_size, read_file_bytes
-from catalog.zoo import split_zoo_name
 
 FORMAT = "jsonl"
 KINDS = ("paper", "model")
@@ -121,25 +120,10 @@ def _record(obj: dict[str, Any], path: str, lineno: int, key_by_id: bool) -> Ite
         title = " ".join(words[:NAME_WORDS]) + (" …" if len(words) > NAME_WORDS else "")
     paper_url = clean_value(_string(obj, ("paper_url", "url"), path, lineno))
     github = clean_value(_string(obj, ("github_url", "github"), path, lineno))
-    arxiv = parse_arxiv(paper_url)
-    zoo = split_zoo_name(title) if kind == "model" else None
 
     if kind == "model" or (paper_url and not key_by_id) or source_id is None:
         key = item_key(kind, title, paper_url)
     else:
         key = f"jsonl:{source_id}"
     extra = {"source_id": source_id} if source_id is not None else {}
-    return ItemRecord(
-        key=key,
-        kind=kind,  # type: ignore[arg-type]
-        name=title,
-        paper_url=paper_url,
-        github_url=(normalize_github(github) or github) if github else None,
-        summary=None if is_missing(summary) else summary,
-        arxiv_id=arxiv[0] if arxiv else None,
-        arxiv_version=arxiv[1] if arxiv else None,
-        task=zoo[0] if zoo else None,
-        architecture=zoo[1] if zoo else None,
-        variant=zoo[2] if zoo else None,
-        extra=extra,
-    )
+    return build_item(kind, title, paper_url, github, summary, extra, key=key)

@@ -12,6 +12,8 @@ import string
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
+from catalog.records import ItemRecord
+
 _MISSING = frozenset(
     {"", "none", "n/a", "na", "-", "--", "---", "—", "–", "null", "nil", "nan",
      "not available", "unavailable", "not provided"}
@@ -149,3 +151,34 @@ def item_key(kind: str, name: str, paper_url: str | None = None) -> str:
             return f"arxiv:{arxiv[0]}"
         return "url:" + normalize_url(paper_url)
     return "title:" + normalize_title(name)
+
+
+def build_item(
+    kind: str,
+    name: str,
+    paper_url: str | None,
+    github: str | None,
+    summary: str | None,
+    extra: dict[str, str],
+    key: str | None = None,
+) -> ItemRecord:
+    """One normalized record from raw field values: the identity rules, arXiv id and
+    version, GitHub link, zoo-name split, all applied the same way for every format."""
+    from catalog.zoo import split_zoo_name
+
+    arxiv = parse_arxiv(paper_url)
+    zoo = split_zoo_name(name) if kind == "model" else None
+    return ItemRecord(
+        key=key or item_key(kind, name, paper_url),
+        kind=kind,  # type: ignore[arg-type]
+        name=name,
+        paper_url=paper_url,
+        github_url=(normalize_github(github) or github) if github else None,
+        summary=None if is_missing(summary) else summary,
+        arxiv_id=arxiv[0] if arxiv else None,
+        arxiv_version=arxiv[1] if arxiv else None,
+        task=zoo[0] if zoo else None,
+        architecture=zoo[1] if zoo else None,
+        variant=zoo[2] if zoo else None,
+        extra=extra,
+    )

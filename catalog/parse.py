@@ -22,10 +22,10 @@ import re
 from dataclasses import dataclass, field
 
 from catalog.lines import GITHUB, NAME, PAPER, SUMMARY, Field, header_text, is_rule, match_field, section_role
-from catalog.normalize import clean_value, is_missing, item_key, looks_like_url, normalize_github, parse_arxiv
-from catalog.records import ItemRecord, ParsedDocument, ParsedItem, ParseError
+from catalog.normalize import build_item, clean_value, is_missing, looks_like_url
+from catalog.records import ParsedDocument, ParsedItem, ParseError
 from catalog.text import check_size, decode_bytes, read_file_bytes
-from catalog.zoo import is_zoo_shaped, is_zoo_name, split_zoo_name
+from catalog.zoo import is_zoo_shaped, is_zoo_name
 
 _PROMPT_MARKER = re.compile(r"asked\s+the\s+following\s+question\b\s*:?", re.IGNORECASE)
 _ANSWER_MARKER = re.compile(r"user\s+question\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?", re.IGNORECASE)
@@ -274,22 +274,7 @@ class _Parser:
                 extra[key if key not in extra else f"{key} note"] = note
         summary = fields.get(SUMMARY)
         kind, role = _classify(self.fmt, block.section, name)
-        arxiv = parse_arxiv(paper_url)
-        zoo = split_zoo_name(name) if kind == "model" else None
-        record = ItemRecord(
-            key=item_key(kind, name, paper_url),
-            kind=kind,
-            name=name,
-            paper_url=paper_url,
-            github_url=(normalize_github(github) or github) if github else None,
-            summary=None if is_missing(summary) else summary,
-            arxiv_id=arxiv[0] if arxiv else None,
-            arxiv_version=arxiv[1] if arxiv else None,
-            task=zoo[0] if zoo else None,
-            architecture=zoo[1] if zoo else None,
-            variant=zoo[2] if zoo else None,
-            extra=extra,
-        )
+        record = build_item(kind, name, paper_url, github, summary, extra)
         links = {k: v for k, v in (("paper", paper_url), ("github", github)) if v}
         self.items.append(ParsedItem(item=record, role=role, position=len(self.items), line=block.line, links=links))
 
