@@ -26,6 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from answerer import embedcache
+from answerer.evidence import SentenceFeatures, intent_boost
 from answerer.grounding import GroundingError, check_grounding
 from answerer.rank import DEFAULT_WEIGHTS, RankedItem, _rank
 from answerer.taxonomy import (
@@ -266,20 +267,6 @@ ASPECT_PROBES = {
 }
 
 
-ASPECT_WORDS = {
-    "training_data": re.compile(
-        r"\b(?:data ?sets?|training (?:data|pairs|set|images)|trained on|train(?:ed|s)? (?:it|on|with)|"
-        r"synthe(?:tic|sized?)|simulat\w*|curat\w*|collect\w*|annotat\w*|ground truth|pairs?)\b",
-        re.IGNORECASE,
-    ),
-    "architecture": re.compile(
-        r"\b(?:transformers?|u-?net|cnns?|convolutional|encoder|decoder|diffusion|architectures?|"
-        r"backbones?|attention|gan|generator|multi-?scale|(?:dit|vit)-based)\b",
-        re.IGNORECASE,
-    ),
-}
-
-
 def _subanswers(
     ranking: list[RankedItem],
     ctx: Any,
@@ -296,10 +283,12 @@ def _subanswers(
         vecs = embedcache.encode(embedder, [*probes.values(), *flat])
         for n, name in enumerate(probes):
             aspect[name] = vecs[len(probes):] @ vecs[n]
+    feats = SentenceFeatures(flat, tax)
     out: list[SubAnswer] = []
     used: set[str] = set()
     for j, sq in enumerate(subqs):
         intent = intents[j]
+        lex = feats.lexical(sq)
         cands: list[tuple[float, str, str]] = []
         offset = 0
         for k, r in enumerate(ranking):
@@ -312,14 +301,17 @@ def _subanswers(
                     score += 0.4 * float(aspect[intent][offset + i])
                 else:
                     score += 0.4 * float(sub[i])
-                words = ASPECT_WORDS.get(intent)
-                if words is not None and words.search(s):
-                    score += 0.06  # names the aspect outright ("dataset", "transformer")
+                # what the sentence says, not only what it sounds like: the
+                # sub-question's specific words, the aspect asked about, no
+                # generic problem statement
+                score += 0.35 * lex[offset + i] * min(1.0, max(0.0, float(sub[i])) / 0.5)  # shared words count where the meaning is close too
+                score += intent_boost(feats.intent_hits(intent, s))
+                score += feats.prior(s, intent)
                 score *= 0.7 + 0.3 * r.score  # sentences from items that fit weigh more
-                if "http://" in s or "https://" in s:
-                    score -= 0.08
+                if r.fit == "poor":
+                    score *= 0.75  # an item set aside should not lead an answer
                 if s in used:
-                    score -= 0.05  # prefer new evidence for each sub-question
+                    score -= 0.08  # prefer new evidence for each sub-question
                 cands.append((score, s, r.name))
             offset += len(sents)
         cands.sort(key=lambda c: -c[0])

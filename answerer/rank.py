@@ -32,11 +32,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from answerer import embedcache
+from answerer.evidence import SentenceFeatures, intent_boost
 from answerer.taxonomy import (
     UNSPECIFIED_TASK,
     Taxonomy,
     TaskMatch,
     detect_task,
+    intent_of,
     item_fields,
     item_task_scores,
     load_taxonomy,
@@ -176,12 +178,10 @@ def _task_match(
 
 
 def _pick_evidence(sentences: list[str], score: np.ndarray, limit: int = 2) -> list[str]:
+    """The item's best one or two sentences by `score` (already adjusted), best first."""
     if not sentences:
         return []
-    adjusted = np.array(
-        [s - (0.08 if _URL.search(x) else 0.0) - (0.05 if len(x.split()) < 6 else 0.0)
-         for x, s in zip(sentences, score)]
-    )
+    adjusted = np.asarray(score, dtype=np.float64)
     order = np.argsort(-adjusted, kind="stable")
     picked = [int(order[0])]
     if limit > 1 and len(order) > 1 and adjusted[order[1]] >= 0.85 * adjusted[order[0]] and adjusted[order[1]] > 0.2:
@@ -309,6 +309,11 @@ def _rank(
         sources.append(source)
         matches[i] = _task_match(scores, q_weights, tax)
 
+    feats = SentenceFeatures(flat, tax)
+    ev_lex = feats.lexical(question)
+    ev_intents = {intent_of(q) for q in subqs}
+    sent_offsets = np.cumsum([0, *(len(s) for s in sentences)]).tolist()
+
     w_d, w_l, w_t = (float(w) for w in weights)
     total = (w_d + w_l + w_t) or 1.0
     fused = (w_d * dense + w_l * lexical + w_t * matches) / total
@@ -318,6 +323,15 @@ def _rank(
         labels = _task_label(task_scores[i], tax)
         fit, reason = _fit(float(fused[i]), float(matches[i]), sources[i], labels, tm, record, float(cos_q[i]))
         ev_score = (0.6 * sent_q[i] + 0.4 * sent_sub[i].max(axis=0)) if len(sentences[i]) and len(subqs) else sent_q[i]
+        if len(sentences[i]):
+            # display only (not a ranking signal): the question's specific words,
+            # no generic problem statements, tiny sentences or links
+            lo = sent_offsets[i]
+            ev_score = np.asarray(ev_score, dtype=np.float64) + np.array(
+                [0.25 * ev_lex[lo + m] * min(1.0, max(0.0, float(sent_q[i][m])) / 0.5) + feats.prior(s, "choose")
+                 + max((intent_boost(feats.intent_hits(it, s)) for it in ev_intents), default=0.0)
+                 for m, s in enumerate(sentences[i])]
+            )
         ranked.append(
             RankedItem(
                 name=str(record.name),

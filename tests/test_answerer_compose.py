@@ -100,6 +100,21 @@ def test_two_part_question_gets_evidence_for_each_part(real_answers):
 
 
 @pytest.mark.real_model
+def test_sub_question_evidence_answers_rather_than_echoes(real_answers):
+    """Seed 003: the data part leads with DreamClear's dataset, not its problem statement;
+    the architecture part leads with a sentence that names an architecture."""
+    data_q, arch_q = real_answers["003"].subquestions
+    first = data_q.evidence[0]
+    assert first.item.startswith("DreamClear")
+    assert "one million" in first.sentence or "data curation pipeline" in first.sentence
+    assert not any("presents significant challenges" in e.sentence for e in data_q.evidence)
+    arch_words = ("U-Net", "transformer", "Transformer", "DiT", "diffusion", "GAN", "multi-scale", "encoder")
+    assert any(w in arch_q.evidence[0].sentence for w in arch_words), arch_q.evidence[0].sentence
+    # each part gets its own evidence
+    assert not {e.sentence for e in data_q.evidence} & {e.sentence for e in arch_q.evidence}
+
+
+@pytest.mark.real_model
 def test_text_to_image_workflow_is_concrete(real_answers):
     answer = real_answers["002"]
     assert answer.task.base_name == "text-to-image generation"
