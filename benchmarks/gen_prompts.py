@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from catalog.prompt_format import format_prompt  # noqa: E402
+
 SOURCES = [ROOT.parent / "shared" / "seeds", ROOT / "tests" / "data" / "labeled", ROOT / "examples"]
 
 OPENERS = ["", "", "", "Quick question: ", "For a client project, ", "I'm new to this. ", "Our team wonders: ",
@@ -133,29 +135,19 @@ class Generator:
         return render(self._question(), [model], papers)
 
 
-def _block(e: Entry) -> str:
-    lines = [f"Model: {e.name}"]
+def _entry(e: Entry) -> dict[str, str]:
+    d = {"name": e.name}
     if e.paper:
-        lines.append(f"Paper: {e.paper}")
+        d["paper"] = e.paper
     if e.github:
-        lines.append(f"GitHub: {e.github}")
+        d["github"] = e.github
     if e.summary and e.kind == "paper":
-        lines.append(f"Summary: {e.summary}")
-    return "\n".join(lines)
+        d["summary"] = e.summary
+    return d
 
 
 def render(question: str, models: list[Entry], papers: list[Entry]) -> str:
-    return (
-        "You are an AI scientist.\n\nA user has asked the following question:\n"
-        f'"{question}"\n\n'
-        "Based on the following recommended models, explain:\n\n"
-        "1. What task the user is trying to perform.\n"
-        "2. How the model(s) would work in a CNAPS AI-like workflow (input → model → output).\n"
-        "3. List relevant papers and tools (with GitHub or ArXiv links) that support your answer.\n\n"
-        "Use **only the provided models and papers**. Do not refer to outside sources.\n\n"
-        "### Recommended AI Models:\n" + "\n\n".join(_block(m) for m in models) + "\n\n"
-        "### Related Papers:\n" + "\n\n".join(_block(p) for p in papers) + "\n\n\nAnswer:\n"
-    )
+    return format_prompt(question, [_entry(m) for m in models], [_entry(p) for p in papers])
 
 
 def generate(out_dir: Path, n: int, seed: int = 7, new_rate: float = 0.5) -> list[Path]:

@@ -160,25 +160,9 @@ def db_url(request, isolated_home) -> str:
 def _prompt_text(question: str, models=(), papers=()) -> str:
     """A prompt file in the seeds' layout. `models` / `papers`: dicts with
     name and optional paper, github, summary (None writes `None`, a missing key omits the line)."""
+    from catalog.prompt_format import format_prompt
 
-    def block(d: dict) -> str:
-        out = [f"Model: {d['name']}"]
-        for key, label in (("paper", "Paper"), ("github", "GitHub"), ("summary", "Summary")):
-            if key in d:
-                out.append(f"{label}: {'None' if d[key] is None else d[key]}")
-        return "\n".join(out)
-
-    return (
-        "You are an AI scientist.\n\nA user has asked the following question:\n"
-        f'"{question}"\n\n'
-        "Based on the following recommended models, explain:\n\n"
-        "1. What task the user is trying to perform.\n"
-        "2. How the model(s) would work in a CNAPS AI-like workflow (input → model → output).\n"
-        "3. List relevant papers and tools (with GitHub or ArXiv links) that support your answer.\n\n"
-        "Use **only the provided models and papers**. Do not refer to outside sources.\n\n"
-        "### Recommended AI Models:\n" + "\n\n".join(block(m) for m in models) + "\n\n"
-        "### Related Papers:\n" + "\n\n".join(block(p) for p in papers) + "\n\n\nAnswer:\n"
-    )
+    return format_prompt(question, models, papers)
 
 
 @pytest.fixture

@@ -389,3 +389,23 @@ def test_unquoted_question_stops_at_instructions():
         "Based on the following recommended models, explain:\n\nModel: Depth-MiDaS-v3\n"
     )
     assert parse_bytes(data.encode(), "q.txt").question == "How does it see depth?"
+
+
+def test_format_prompt_round_trips_through_the_parser():
+    from catalog import parse_bytes
+    from catalog.prompt_format import format_prompt
+
+    text = format_prompt(
+        "How does x4 upscaling recover a face?",
+        [{"name": "SR-Real-ESRGAN-x4plus", "paper": "http://arxiv.org/pdf/2107.10833v2.pdf",
+          "github": "https://github.com/xinntao/Real-ESRGAN"}],
+        [{"name": "SwinIR: Image Restoration Using Swin Transformer", "paper": None,
+          "summary": "A transformer for restoration.\nIt has residual Swin blocks."}],
+    )
+    doc = parse_bytes(text.encode(), "generated.txt")
+    assert doc.question == "How does x4 upscaling recover a face?"
+    model, paper = (p.item for p in doc.items)
+    assert (model.kind, model.task, model.arxiv_version) == ("model", "SR", 2)
+    assert doc.items[0].links["github"] == "https://github.com/xinntao/Real-ESRGAN"
+    assert paper.kind == "paper" and paper.paper_url is None
+    assert paper.summary.split() == "A transformer for restoration. It has residual Swin blocks.".split()
