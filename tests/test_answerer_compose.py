@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from answerer import compose as compose_mod
 from answerer.compose import compose, input_phrase
 from answerer.grounding import GroundingError, check_grounding, extract_urls
 from answerer.render import to_dict, to_markdown
@@ -163,8 +162,10 @@ def test_grounding_catches_invented_links_and_items(fake_embedder):
 
 def test_compose_refuses_an_ungrounded_answer(fake_embedder, monkeypatch):
     doc = _seed("004")
-    original = compose_mod._model_text
-    monkeypatch.setattr(compose_mod, "_model_text",
+    import answerer.workflow as workflow_mod
+
+    original = workflow_mod._model_text
+    monkeypatch.setattr(workflow_mod, "_model_text",
                         lambda *a: original(*a) + " See https://example.com/not-in-the-file.")
     with pytest.raises(GroundingError, match="example.com"):
         compose(doc, embedder=fake_embedder)
