@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,6 +25,54 @@ class CatalogError(RuntimeError):
     """The catalog database cannot be opened or used; the message says why."""
 
 
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+# scheme:// user : password @ rest; the password runs to the last '@' (it may hold '/' or '@')
+_USER_PASSWORD = re.compile(r"^(?P<head>[^:/@\s]*:/*)?(?P<user>[^:/@\s]*):(?P<pw>.*)@(?P<rest>[^@]*)$", re.DOTALL)
+
+
+def mask_password(text: str) -> str:
+    """`text` with a `user:password@` part written as `user:***@`, for error messages."""
+    return _USER_PASSWORD.sub(lambda m: f"{m['head'] or ''}{m['user']}:***@{m['rest']}", text)
+
+
+def _looks_like_path(value: str) -> bool:
+    """A bare path: no ':' at all, or one that is plainly a path (/x, ./x, ../x, ~/x, C:\\x)."""
+    if ":" not in value:
+        return True
+    return value.startswith(("/", "./", "../", "~")) or bool(_WINDOWS_DRIVE.match(value))
+
+
+def resolve_url(raw: str) -> str:
+    """The SQLAlchemy URL for a `--db` value: a URL as given, a file path as a SQLite URL.
+
+    Anything else (a URL without `://`, a malformed port, a SQLite URL naming a
+    folder) is one CatalogError with the password masked, never a catalog file
+    named after the string."""
+    value = raw.strip()
+    shown = mask_password(value)
+    if not value:
+        raise CatalogError("the database is empty: give a SQLAlchemy URL or a SQLite file path")
+    if "://" in value:
+        try:
+            make_url(value)
+        except Exception as exc:  # ArgumentError, ValueError (a port that is not a number), ...
+            detail = "the port is not a number" if isinstance(exc, ValueError) else "cannot be parsed"
+            raise CatalogError(f"not a database URL: {shown!r} ({detail})") from None
+        path = sqlite_path(value)
+        if path is not None and (not path.name or path.is_dir()):
+            raise CatalogError(f"{shown!r} names a folder, not a SQLite file ({path})")
+        return value
+    if not _looks_like_path(value):  # "postgresql:/u:pw@host/kb", ":::": a mistyped URL
+        raise CatalogError(
+            f"not a database URL or a file path: {shown!r} (a URL has '://', e.g. "
+            "postgresql+psycopg://user@host/kb; for a SQLite file whose name has ':' write ./NAME)"
+        )
+    path = Path(value).expanduser().resolve()
+    if path.is_dir():
+        raise CatalogError(f"{shown!r} is a folder, not a SQLite file")
+    return f"sqlite:///{path}"
+
+
 def sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
@@ -36,7 +85,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse text
-        raise CatalogError(f"not a database URL: {url!r} ({exc})") from None
+        raise CatalogError(f"not a database URL: {mask_password(url)!r} ({exc})") from None
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,8 @@ FAISS = "faiss.index"
 LOCK = ".lock"
 NEW_INDEX = "no index yet"
 SIZED_FILES = (IDS, VECTORS, HASHES, FAISS)
+CORE_FILES = (IDS, HASHES, VECTORS)  # damage here means re-embedding; the rest is derived
+CHECKSUMS = "sha256"  # manifest key: {relative file name: sha256 hex} of every index file
 
 
 def fingerprint(pairs: Collection[tuple[int, str]]) -> str:
@@ -81,6 +83,53 @@ def manifest_stamp(directory: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def index_files(folder: Path) -> list[str]:
+    """Every file of the index in `folder` as '/'-separated relative names: the
+    core arrays, faiss.index (whatever its type) and everything under bm25/."""
+    names = [name for name in SIZED_FILES if (folder / name).is_file()]
+    bm25 = folder / BM25_DIR
+    if bm25.is_dir():
+        names += sorted(p.relative_to(folder).as_posix() for p in bm25.rglob("*") if p.is_file())
+    return names
+
+
+def file_checksum(path: Path) -> str:
+    """sha256 of a file's content, streamed (the vectors can be hundreds of MB)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """Content checksums of every index file in `folder`, for the manifest."""
+    return {name: file_checksum(folder / name) for name in index_files(folder)}
+
+
+def verify_checksums(directory: Path, manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(core problems, derived problems): files that changed since the manifest was
+    written, by content. Same-size corruption or a file swapped in from another
+    index passes every structural check, so this runs once per load and in `doctor`."""
+    recorded = manifest.get(CHECKSUMS)
+    if not isinstance(recorded, dict) or not recorded:
+        return ["manifest.json records no file checksums (written by an older modelkb)"], []
+    core: list[str] = []
+    derived: list[str] = []
+    for name in (*SIZED_FILES, BM25_DIR):
+        if name != BM25_DIR and name not in recorded:
+            (core if name in CORE_FILES else derived).append(f"manifest.json records no checksum for {name}")
+    if not any(str(n).startswith(BM25_DIR + "/") for n in recorded):
+        derived.append(f"manifest.json records no checksum for {BM25_DIR}/")
+    for name, digest in sorted(recorded.items()):
+        path = directory / str(name)
+        problems = core if name in CORE_FILES else derived
+        if ".." in Path(str(name)).parts or Path(str(name)).is_absolute():
+            core.append(f"manifest.json names a file outside the index: {name!r}")
+        elif not path.is_file():
+            problems.append(f"{name} is missing")
+        elif file_checksum(path) != digest:
+            problems.append(f"{name} is corrupt or was replaced (its content does not match the manifest's checksum)")
+    return core, derived
 
 
 def read_manifest(directory: Path) -> dict[str, Any] | None:
@@ -133,9 +182,14 @@ def diagnose(directory: Path, embedder: Embedder) -> Diagnosis:
     count = int(manifest["count"])
     sizes = manifest.get("files", {})
 
+    # -- content checksums of every file (cheap next to loading; catches same-size damage)
+    core_bad, derived_bad = verify_checksums(d, manifest)
+    if core_bad:
+        return Diagnosis(None, core_bad + derived_bad, "core")
+
     # -- core files: ids, hashes, vectors
     problems: list[str] = []
-    for name in (IDS, HASHES, VECTORS):
+    for name in CORE_FILES:
         p = d / name
         if not p.is_file():
             problems.append(f"{name} is missing")
@@ -174,8 +228,13 @@ def diagnose(directory: Path, embedder: Embedder) -> Diagnosis:
     )
 
     # -- derived files: faiss, bm25 (rebuildable from vectors and texts)
+    problems.extend(derived_bad)
+    bad_faiss = any(FAISS in p for p in derived_bad)
+    bad_bm25 = any(f"{BM25_DIR}/" in p for p in derived_bad)
     fpath = d / FAISS
-    if not fpath.is_file():
+    if bad_faiss:
+        pass  # already reported; not loaded
+    elif not fpath.is_file():
         problems.append("faiss.index is missing")
     elif FAISS in sizes and fpath.stat().st_size != sizes[FAISS]:
         problems.append(f"faiss.index is corrupt ({fpath.stat().st_size} bytes, manifest says {sizes[FAISS]})")
@@ -183,7 +242,9 @@ def diagnose(directory: Path, embedder: Embedder) -> Diagnosis:
         state.faiss_index, problem = load_faiss(fpath, int(manifest.get("faiss_ntotal", count)), dim)
         if problem:
             problems.append(problem)
-    if manifest.get("tokenizer") != TOKENIZER_VERSION:
+    if bad_bm25:
+        pass  # already reported; not loaded
+    elif manifest.get("tokenizer") != TOKENIZER_VERSION:
         problems.append(
             f"lexical index was built with tokenizer version {manifest.get('tokenizer')}, "
             f"now {TOKENIZER_VERSION}"
@@ -208,7 +269,8 @@ def build_manifest(
     stale: int,
     previous: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The manifest for the files just written to `folder` (their sizes are recorded);
+    """The manifest for the files just written to `folder` (their sizes and content
+    checksums are recorded);
     `created` carries over from `previous` unless the model changed."""
     manifest = {
         "format": FORMAT,
@@ -224,6 +286,7 @@ def build_manifest(
         "faiss_ntotal": faiss_ntotal,
         "stale": stale,
         "files": {name: (folder / name).stat().st_size for name in SIZED_FILES},
+        CHECKSUMS: checksums(folder),
         "created": (previous or {}).get("created") or utc_now(),
         "updated": utc_now(),
     }

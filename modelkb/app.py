@@ -203,3 +203,21 @@ def resolve_paths(paths: list[str]) -> list[InputFile]:
 def output_path(out_dir: Path, name: str, fmt: str) -> Path:
     stem = Path(name).stem if name != "<stdin>" else "stdin"
     return out_dir / f"{stem}.{'md' if fmt == 'md' else 'json'}"
+
+
+def output_paths(out_dir: Path, names: list[str], fmt: str) -> list[Path]:
+    """One answer file per input, never two inputs on one file: `a/x.txt` and
+    `b/x.txt` become `x.md` and `x-2.md` (compared case-insensitively, as on
+    macOS and Windows file systems)."""
+    taken: set[str] = set()
+    out = []
+    for name in names:
+        path = output_path(out_dir, name, fmt)
+        n = 1
+        while path.name.casefold() in taken:
+            n += 1
+            base = output_path(out_dir, name, fmt)
+            path = base.with_name(f"{base.stem}-{n}{base.suffix}")
+        taken.add(path.name.casefold())
+        out.append(path)
+    return out

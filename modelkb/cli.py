@@ -241,16 +241,24 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
       modelkb answer prompt.txt --format json | jq .ranking[0]
     """
     from answerer.render import to_dict, to_markdown
-    from modelkb.app import output_path, resolve_paths
+    from modelkb.app import output_path, output_paths, resolve_paths
 
     app = _app(ctx)
     inputs = resolve_paths(list(files))
     failed = 0
     rendered: list[str] = []
+    targets: list[Path] = []
     if output_dir:
-        output_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.ClickException(f"cannot create {output_dir}: {exc.strerror or exc}") from None
+        targets = output_paths(output_dir, [f.name for f in inputs], fmt)
+        for f, target in zip(inputs, targets):
+            if target != output_path(output_dir, f.name, fmt):
+                _info(ctx, f"note: {f.name} is answered in {target} (another input has the same name)")
     with _progress(ctx, len(inputs), "Answering") as bar:
-        for f in inputs:
+        for n, f in enumerate(inputs):
             try:
                 ans = app.answer_file(f, ingest=not no_ingest)
             except Exception as exc:
@@ -268,7 +276,11 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
                 data["source"] = f.name
                 text = json.dumps(data, indent=None if len(inputs) > 1 and not output_dir else 2, ensure_ascii=False)
             if output_dir:
-                output_path(output_dir, f.name, fmt).write_text(text + "\n", encoding="utf-8")
+                try:
+                    targets[n].write_text(text + "\n", encoding="utf-8")
+                except OSError as exc:  # one unwritable output does not stop the batch
+                    failed += 1
+                    click.echo(f"error: {f.name}: cannot write {targets[n]}: {exc.strerror or exc}", err=True)
             else:
                 rendered.append(text)
             bar.update(1)

@@ -43,8 +43,8 @@ def index_dir_for(db_url: str, home: Path) -> Path:
 
 def load_settings(db: str | None = None, model: str | None = None) -> Settings:
     home = data_home()
-    db_url = db or os.environ.get("MODELKB_DB") or f"sqlite:///{home / 'catalog.db'}"
-    if "://" not in db_url:  # a bare path is a SQLite file
-        db_url = f"sqlite:///{Path(db_url).expanduser().resolve()}"
+    from db.engine import resolve_url
+
+    db_url = resolve_url(db or os.environ.get("MODELKB_DB") or f"sqlite:///{home / 'catalog.db'}")
     model = model or os.environ.get("MODELKB_MODEL") or None
     return Settings(home=home, db_url=db_url, model=model, index_dir=index_dir_for(db_url, home))

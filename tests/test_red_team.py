@@ -1,0 +1,206 @@
+"""Issue 12: the cases a red-team pass found, each driven through the CLI.
+
+1. index files damaged at the same size, or swapped in from another catalog;
+2. `answer -o` with clashing output names and unwritable outputs;
+3. `--db` values that are neither a URL nor a path;
+4. huge, endless and special input files;
+5. HTML and dangerous links in rendered Markdown;
+6. file names that are not UTF-8 or hold a newline;
+7. foreign and read-only databases, a full disk, huge summaries, a held index lock.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+# -- a small corpus ------------------------------------------------------------
+
+def _models(tag: str) -> list[dict]:
+    return [
+        {"name": f"Deblur-MIMO-UNet-{tag}", "paper": "https://arxiv.org/abs/2108.05054",
+         "github": "https://github.com/chosj95/MIMO-UNet",
+         "summary": f"A multi-input multi-output U-Net that removes motion blur from photos ({tag})."},
+        {"name": f"SR-RealESRGAN-x4-{tag}", "paper": "https://arxiv.org/abs/2107.10833",
+         "github": "https://github.com/xinntao/Real-ESRGAN",
+         "summary": f"Upscales low resolution images four times with a GAN trained on synthetic degradations ({tag})."},
+    ]
+
+
+def _papers(tag: str) -> list[dict]:
+    return [
+        {"name": f"Colorizing old black and white photographs {tag}", "paper": "https://arxiv.org/abs/2209.00001",
+         "github": None, "summary": "Colorization of grayscale historical photographs with a diffusion prior."},
+        {"name": f"Low-light enhancement with retinex {tag}", "paper": "https://arxiv.org/abs/2303.00002",
+         "github": None, "summary": "Brightens dark night images using a retinex decomposition network."},
+    ]
+
+
+def write_corpus(folder: Path, make_prompt, tag: str = "a") -> Path:
+    """Two prompt files (four distinct items) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "one.txt").write_text(
+        make_prompt(f"How do I sharpen a blurry photo? {tag}", _models(tag)[:1], _papers(tag)[:1]), encoding="utf-8")
+    (folder / "two.txt").write_text(
+        make_prompt(f"How do I upscale a small image? {tag}", _models(tag)[1:], _papers(tag)[1:]), encoding="utf-8")
+    return folder
+
+
+def _search(run_cli, query: str, *extra: str) -> list[dict]:
+    result = run_cli("search", query, "--json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# -- 1. index checksums ------------------------------------------------------------
+
+@pytest.fixture
+def indexed(run_cli, make_prompt, tmp_path, isolated_home):
+    """A catalog with its index; returns the index folder."""
+    result = run_cli("ingest", str(write_corpus(tmp_path / "corpus", make_prompt)))
+    assert result.exit_code == 0, result.output
+    assert run_cli("doctor").exit_code == 0
+    return isolated_home / "catalog.db.index"
+
+
+def _other_index(run_cli, make_prompt, tmp_path) -> Path:
+    """The index folder of another catalog with as many items as `indexed`."""
+    db = tmp_path / "other" / "catalog.db"
+    result = run_cli("--db", str(db), "ingest", str(write_corpus(tmp_path / "corpus-b", make_prompt, tag="zzz")))
+    assert result.exit_code == 0, result.output
+    return db.with_name("catalog.db.index")
+
+
+def _assert_detected_then_repaired(run_cli, victim: str, baseline: dict[str, list[dict]]) -> None:
+    doctor = run_cli("doctor")
+    assert doctor.exit_code == 1, doctor.output
+    assert any(victim in line for line in doctor.stdout.splitlines() if line.startswith("problem:")), doctor.stdout
+    for mode, before in baseline.items():
+        after = _search(run_cli, "sharpen a blurry photo", "--mode", mode)
+        assert after == before, f"{mode} results changed after {victim} was damaged"
+        assert all(r["dense"] is None or -1.0001 <= r["dense"] <= 1.0001 for r in after)
+    assert run_cli("doctor").exit_code == 0
+
+
+def _baseline(run_cli) -> dict[str, list[dict]]:
+    return {mode: _search(run_cli, "sharpen a blurry photo", "--mode", mode) for mode in ("dense", "lexical", "hybrid")}
+
+
+@pytest.mark.parametrize("victim", ["vectors.npy", "faiss.index", "bm25"])
+def test_same_size_corruption_of_an_index_file_is_found_and_repaired(run_cli, indexed, victim):
+    baseline = _baseline(run_cli)
+    if victim == "bm25":
+        path = max((p for p in (indexed / "bm25").iterdir() if p.suffix == ".npy"), key=lambda p: p.stat().st_size)
+    else:
+        path = indexed / victim
+    data = bytearray(path.read_bytes())
+    if victim == "vectors.npy":  # huge floats where the vectors are: dense scores of 1e38
+        data[-256:] = b"\x7f\x7e\x7e\x7e" * 64
+    else:  # flip bytes in the middle of the payload, keep the header (the file still loads)
+        mid = len(data) // 2
+        for i in range(mid - 32, mid + 32):
+            data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+    _assert_detected_then_repaired(run_cli, victim, baseline)
+
+
+@pytest.mark.parametrize("victim", ["bm25", "vectors.npy"])
+def test_a_file_swapped_in_from_another_catalog_is_found_and_repaired(run_cli, indexed, make_prompt, tmp_path, victim):
+    import shutil
+
+    other = _other_index(run_cli, make_prompt, tmp_path)
+    baseline = _baseline(run_cli)
+    if victim == "bm25":
+        shutil.rmtree(indexed / "bm25")
+        shutil.copytree(other / "bm25", indexed / "bm25")
+    else:
+        assert np.load(other / victim).shape == np.load(indexed / victim).shape
+        shutil.copyfile(other / victim, indexed / victim)
+    _assert_detected_then_repaired(run_cli, victim, baseline)
+
+
+def test_manifest_records_a_checksum_of_every_index_file(run_cli, indexed):
+    import hashlib
+
+    manifest = json.loads((indexed / "manifest.json").read_text())
+    files = sorted(p.relative_to(indexed).as_posix() for p in indexed.rglob("*")
+                   if p.is_file() and p.name not in ("manifest.json", ".lock"))
+    assert sorted(manifest["sha256"]) == files
+    assert any(f.startswith("bm25/") for f in files)
+    for name, digest in manifest["sha256"].items():
+        assert hashlib.sha256((indexed / name).read_bytes()).hexdigest() == digest
+
+
+def test_search_rebuilds_a_damaged_index_and_says_so(run_cli, indexed):
+    vectors = indexed / "vectors.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-4:] = b"\x00\x00\x80\x7f"
+    vectors.write_bytes(bytes(data))
+    result = run_cli("search", "blurry photo")
+    assert result.exit_code == 0, result.output
+    assert "search index rebuilt" in result.stderr and "vectors.npy" in result.stderr
+
+
+# -- 2. answer -o -------------------------------------------------------------------
+
+def test_answer_o_keeps_every_answer_when_inputs_share_a_name(run_cli, make_prompt, tmp_path):
+    a = write_corpus(tmp_path / "a", make_prompt, tag="a") / "one.txt"
+    b = write_corpus(tmp_path / "b", make_prompt, tag="b") / "one.txt"
+    out = tmp_path / "answers"
+    result = run_cli("answer", str(a), str(b), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["one-2.md", "one.md"]
+    assert "sharpen a blurry photo? a" in (out / "one.md").read_text()
+    assert "sharpen a blurry photo? b" in (out / "one-2.md").read_text()
+    assert "one-2.md" in result.stderr  # the user is told where the second one went
+
+
+def test_answer_o_write_error_is_reported_and_the_rest_are_written(run_cli, make_prompt, tmp_path):
+    corpus = write_corpus(tmp_path / "c", make_prompt)
+    out = tmp_path / "answers"
+    (out / "one.md").mkdir(parents=True)  # cannot be written as a file
+    result = run_cli("answer", str(corpus / "one.txt"), str(corpus / "two.txt"), "-o", str(out))
+    assert result.exit_code == 1
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "one.md" in errors[0] and "one.txt" in errors[0], result.stderr
+    assert "Traceback" not in result.output
+    assert "upscale a small image" in (out / "two.md").read_text()
+
+
+# -- 3. --db values ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, says", [
+    ("postgresql:/u:s3cret@host/kb", "not a database URL or a file path"),
+    (":::", "not a database URL or a file path"),
+    ("mysql:u:s3cret@db/kb", "not a database URL or a file path"),
+    ("sqlite:////", "not a SQLite file"),
+    ("postgresql://u:s3cret@host:abc/kb", "port is not a number"),
+])
+def test_db_value_that_is_neither_url_nor_path_is_one_clear_error(run_cli, tmp_path, monkeypatch, value, says):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    for args in (["--db", value, "stats"], ["stats"]):
+        if args == ["stats"]:
+            monkeypatch.setenv("MODELKB_DB", value)
+        result = run_cli(*args)
+        assert result.exit_code == 1
+        assert "Traceback" not in result.output and "ValueError" not in result.output
+        assert result.stderr.startswith("Error:") and says in result.stderr, result.stderr
+        assert "s3cret" not in result.output, "the password must never be echoed"
+    assert list(cwd.rglob("*")) == [], "no catalog file may be created"
+
+
+def test_db_bare_paths_still_work(run_cli, make_prompt, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    corpus = write_corpus(tmp_path / "c", make_prompt)
+    for value in ("plain.db", "./with:colon.db", str(tmp_path / "abs.db")):
+        result = run_cli("--db", value, "ingest", "--no-index", str(corpus))
+        assert result.exit_code == 0, result.output
+        name = value.split("/")[-1]
+        assert (tmp_path / name).is_file()
