@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 
 class IndexStateError(RuntimeError):
@@ -66,3 +66,13 @@ def validated(entries: Sequence[IndexEntry]) -> list[IndexEntry]:
         seen.add(item_id)
         out.append(e if type(e.id) is int else IndexEntry(item_id, e.text, e.hash))
     return out
+
+
+def sync_plan(old: Mapping[int, str], entries: Sequence[IndexEntry]) -> tuple[list[IndexEntry], int, int, int]:
+    """(entries to embed, added, changed, removed) to go from `old` {id: hash} to `entries`:
+    only new or changed texts are embedded."""
+    wanted = {e.id for e in entries}
+    to_embed = [e for e in entries if old.get(e.id) != e.hash]
+    added = sum(1 for e in to_embed if e.id not in old)
+    removed = sum(1 for i in old if i not in wanted)
+    return to_embed, added, len(to_embed) - added, removed

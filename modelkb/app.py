@@ -76,9 +76,10 @@ class App:
 
     @cached_property
     def index(self):
-        from indexer.store import SearchIndex
+        """pgvector in a PostgreSQL catalog that has it, else FAISS files (modelkb.backends)."""
+        from modelkb.backends import open_index
 
-        return SearchIndex(self.settings.index_dir, self.embedder)
+        return open_index(self.settings, self.catalog, self.embedder, self.notify)
 
     # -- ingest ------------------------------------------------------------
 
@@ -146,12 +147,15 @@ class App:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", kind: str | None = None, task: str | None = None) -> list[SearchResult]:
         self.sync_index()
-        allowed = None
-        if kind or task:
-            allowed = [i.id for i in self.catalog.items(kind=kind, task=task)]
-            if not allowed:
-                return []
-        hits = self.index.search(query, k=k, mode=mode, allowed_ids=allowed)
+        if hasattr(self.index, "backend"):  # pgvector: the filters are SQL WHERE clauses
+            hits = self.index.search(query, k=k, mode=mode, where={"kind": kind, "task": task})
+        else:
+            allowed = None
+            if kind or task:
+                allowed = [i.id for i in self.catalog.items(kind=kind, task=task)]
+                if not allowed:
+                    return []
+            hits = self.index.search(query, k=k, mode=mode, allowed_ids=allowed)
         items = self.catalog.items_by_id([h.id for h in hits])
         out = []
         for h in hits:

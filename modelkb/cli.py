@@ -413,17 +413,19 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     A stale or broken index is fixed by the next ingest or search, or by
     `modelkb reindex`.
     """
+    from modelkb.backends import index_location
+
     app = _app(ctx)
     problems = app.doctor()
     stats_ = app.catalog.stats()
     if as_json:
-        _echo_json({"ok": not problems, "problems": problems, "stats": stats_, "index": str(app.settings.index_dir)})
+        _echo_json({"ok": not problems, "problems": problems, "stats": stats_, "index": index_location(app.index)})
     elif problems:
         for p in problems:
             click.echo(f"problem: {p}")
         click.echo("fix: run `modelkb reindex`")
     else:
-        click.echo(f"ok: {stats_['items']} item(s) in catalog and index ({app.settings.index_dir})")
+        click.echo(f"ok: {stats_['items']} item(s) in catalog and index ({index_location(app.index)})")
     if problems:
         ctx.exit(1)
 

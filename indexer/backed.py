@@ -1,0 +1,197 @@
+"""A search index whose vectors and BM25 statistics live in a shared backend.
+
+`SearchIndex` keeps FAISS + BM25 files beside a SQLite catalog. `BackedIndex`
+offers the same `sync` / `rebuild` / `search` / `check` over any store shaped
+like `VectorBackend` (db.vector_store.PgVectorStore: pgvector + SQL BM25), so
+every process on one catalog shares one index. What stays here, and is the
+same for both: which texts need embedding (content hashes), how texts are
+embedded and tokenized, and how hybrid search fuses the two rankings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any, Callable, ContextManager, Protocol, Sequence
+
+import numpy as np
+
+from indexer.embedder import Embedder, encode_batched, normalize_rows
+from indexer.records import Hit, IndexEntry, IndexStateError, SyncReport, sync_plan, validated
+from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, RRF_K, Fusion, fuse
+from indexer.tokenize import tokenize
+
+Where = Mapping[str, "str | None"]
+
+
+class VectorBackend(Protocol):
+    """What a shared index store provides (implemented by db.vector_store.PgVectorStore)."""
+
+    location: str
+
+    def unavailable(self) -> str | None: ...
+    def locked(self) -> ContextManager[None]: ...
+    def prepare(self, replace_all: bool = False) -> str | None: ...
+    def stored_hashes(self) -> dict[int, str]: ...
+    def write(self, rows: Sequence[Any], remove: Collection[int] = ()) -> None: ...
+    def dense_top(self, vector: np.ndarray, k: int, allowed_ids: Collection[int] | None = None,
+                  where: Where | None = None) -> list[tuple[int, float]]: ...
+    def lexical_top(self, terms: Sequence[str], k: int, allowed_ids: Collection[int] | None = None,
+                    where: Where | None = None) -> list[tuple[int, float]]: ...
+    def scores(self, ids: Collection[int], vector: np.ndarray, terms: Sequence[str]) -> dict[int, tuple[float, float]]: ...
+    def problems(self) -> list[str]: ...
+
+
+def out_of_date(old: Mapping[int, str], entries: Sequence[IndexEntry]) -> str | None:
+    """"index is out of date: N new, M changed, K removed item(s)", or None when in line."""
+    _, added, changed, removed = sync_plan(old, entries)
+    if not (added or changed or removed):
+        return None
+    return f"index is out of date: {added} new, {changed} changed, {removed} removed item(s)"
+
+
+class BackedIndex:
+    """`SearchIndex`'s interface over a shared `VectorBackend`.
+
+    `row(id, hash, vector, tokens)` builds the backend's row type (the backend's
+    module owns it; this module knows no SQL).
+    """
+
+    def __init__(
+        self,
+        backend: VectorBackend,
+        embedder: Embedder,
+        row: Callable[[int, str, np.ndarray, list[str]], Any],
+        *,
+        fusion: Fusion = DEFAULT_FUSION,
+        weights: Sequence[float] = DEFAULT_WEIGHTS,
+        rrf_k: int = RRF_K,
+        batch_size: int = 64,
+    ) -> None:
+        self.backend = backend
+        self.embedder = embedder
+        self.row = row
+        self.fusion: Fusion = fusion
+        self.weights = tuple(float(w) for w in weights)
+        self.rrf_k = rrf_k
+        self.batch_size = batch_size
+
+    def __repr__(self) -> str:
+        return f"BackedIndex({self.backend.location!r}, model={self.embedder.name!r})"
+
+    @property
+    def location(self) -> str:
+        return self.backend.location
+
+    def __len__(self) -> int:
+        return len(self.backend.stored_hashes())
+
+    # -- checking ------------------------------------------------------------
+
+    def check(self, entries: Sequence[IndexEntry]) -> list[str]:
+        """Human-readable problems relative to `entries`; [] means consistent."""
+        problem = self.backend.unavailable()
+        if problem:
+            return [problem]
+        problems = list(self.backend.problems())
+        entries = list(entries)
+        if len({e.id for e in entries}) != len(entries):
+            problems.append("the entries contain duplicate ids")
+        stale = out_of_date(self.backend.stored_hashes(), entries)
+        if stale:
+            problems.append(stale)
+        return problems
+
+    # -- writing -------------------------------------------------------------
+
+    def sync(
+        self,
+        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
+        progress: Callable[[int], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> SyncReport:
+        """Embed only new or changed texts, drop removed items (as `SearchIndex.sync`).
+
+        A callable is read under the backend's writer lock, so two processes
+        syncing at once embed each text once and never write an older snapshot.
+        `on_start(n)` is told how many texts will be embedded, `progress(n)` after each batch.
+        """
+        return self._write(entries, progress, force=False, on_start=on_start)
+
+    def rebuild(
+        self,
+        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
+        progress: Callable[[int], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> SyncReport:
+        """Re-embed everything."""
+        return self._write(entries, progress, force=True, on_start=on_start)
+
+    def _write(self, entries, progress, force: bool, on_start=None) -> SyncReport:
+        if not force:  # nothing to embed or remove: answer without waiting for another writer
+            current = validated(entries() if callable(entries) else entries)
+            to_embed, _, _, removed = sync_plan(self.backend.stored_hashes(), current)
+            if not to_embed and not removed:
+                return SyncReport(0, 0, len(current), False, None, written=False)
+        with self.backend.locked():
+            entries = validated(entries() if callable(entries) else entries)
+            old = {} if force else self.backend.stored_hashes()
+            to_embed, added, changed, removed = sync_plan(old, entries)
+            if not force and not to_embed and not removed:
+                return SyncReport(0, 0, len(entries), False, None, written=False)
+            reason = self.backend.prepare(replace_all=force)
+            if force:
+                reason = "full rebuild requested"
+            elif reason:  # stored rows were unusable and are gone: embed everything
+                to_embed, added, changed, removed = sync_plan({}, entries)
+            if on_start is not None:
+                on_start(len(to_embed))
+            dim = int(self.embedder.dimension)
+            vectors = encode_batched(self.embedder, [e.text for e in to_embed], dim, self.batch_size, progress)
+            rows = [self.row(e.id, e.hash, vectors[i], tokenize(e.text)) for i, e in enumerate(to_embed)]
+            wanted = {e.id for e in entries}
+            gone = [i for i in old if i not in wanted]
+            self.backend.write(rows, remove=gone)
+            return SyncReport(
+                embedded=len(to_embed), removed=removed, total=len(entries), rebuilt=reason is not None,
+                reason=reason, added=added, changed=changed,
+            )
+
+    # -- searching -----------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        allowed_ids: Collection[int] | None = None,
+        fusion: Fusion | None = None,
+        where: Where | None = None,
+    ) -> list[Hit]:
+        """The k best items for `query`, best first (same modes and Hit fields as
+        `SearchIndex.search`); `where` ({"kind": ..., "task": ...}) is applied by
+        the backend, before ranking."""
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise ValueError(f"unknown search mode {mode!r}; use hybrid, dense or lexical")
+        problem = self.backend.unavailable()
+        if problem:
+            raise IndexStateError(f"search index ({self.location}) cannot be used: {problem}")
+        if k <= 0 or (allowed_ids is not None and not allowed_ids):
+            return []
+        terms = tokenize(query)
+        if mode == "lexical":
+            return [Hit(i, s, None, s) for i, s in self.backend.lexical_top(terms, k, allowed_ids, where)]
+        qvec = normalize_rows(np.asarray(self.embedder.encode([query]), dtype=np.float32))[0]
+        if mode == "dense":
+            return [Hit(i, c, c, None) for i, c in self.backend.dense_top(qvec, k, allowed_ids, where)]
+        depth = max(50, 5 * k)
+        cand = {i for i, _ in self.backend.dense_top(qvec, depth, allowed_ids, where)}
+        cand |= {i for i, _ in self.backend.lexical_top(terms, depth, allowed_ids, where)}
+        scored = self.backend.scores(cand, qvec, terms)
+        ids = sorted(scored)
+        if not ids:
+            return []
+        dense = np.array([scored[i][0] for i in ids], dtype=np.float64)
+        lexical = np.array([scored[i][1] for i in ids], dtype=np.float64)
+        fused = fuse(dense, lexical, fusion or self.fusion, self.weights, self.rrf_k)
+        order = sorted(range(len(ids)), key=lambda j: (-fused[j], -dense[j], ids[j]))
+        return [Hit(ids[j], float(fused[j]), float(dense[j]), float(lexical[j])) for j in order[:k]]
