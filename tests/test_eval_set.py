@@ -1,0 +1,105 @@
+"""The labeled evaluation set (tests/data/eval) is well-formed, broad and as hard as documented.
+
+`modelkb eval --prompts` trusts these files and labels; a label naming an item
+the file does not hold, or a split that drifted from its generator, would
+silently distort every number reported on it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from catalog import parse_file
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "tests" / "data" / "eval"
+SPLITS = ("dev", "test")
+FAMILIES = {"image", "video", "3d", "audio", "language", "multimodal", "tabular", "time-series",
+            "science", "recommendation", "robotics-rl", "document", "medical", "remote-sensing"}
+INTENTS = {"explain", "compare", "recommend", "multi"}
+
+
+def _labels(split: str) -> dict[str, dict]:
+    return json.loads((EVAL / split / "labels.json").read_text(encoding="utf-8"))
+
+
+def _all() -> dict[str, dict[str, dict]]:
+    return {split: _labels(split) for split in SPLITS}
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_every_file_is_a_labeled_prompt_whose_labels_name_exactly_its_items(split):
+    labels = _labels(split)
+    files = sorted(p.name for p in (EVAL / split).glob("*.txt"))
+    assert files == sorted(labels)
+    for name, label in labels.items():
+        doc = parse_file(EVAL / split / name)
+        assert doc.format == "prompt" and doc.question, name
+        names = [p.item.name for p in doc.items]
+        assert len(names) == len(set(names)), name
+        assert sorted(names) == sorted(label["grades"]), name
+        grades = label["grades"]
+        assert all(isinstance(g, int) and 0 <= g <= 3 for g in grades.values()), name
+        assert max(grades.values()) == 3, name
+        recommended = [p.item.name for p in doc.items if p.role == "recommended"]
+        related = [p.item.name for p in doc.items if p.role == "related"]
+        assert 1 <= len(recommended) <= 2 and 3 <= len(related) <= 6, name
+        assert any(grades[n] <= 1 for n in related), f"{name}: no distractor paper"
+        best_rec = max(grades[n] for n in recommended)
+        if label["poor_fit_recommended"]:
+            assert best_rec <= 1, name
+            assert any(grades[n] == 3 for n in related), name
+        else:
+            assert best_rec >= 2, name
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_label_fields_use_the_documented_vocabulary(split):
+    for name, label in _labels(split).items():
+        assert set(label) == {"grades", "task", "accept", "family", "intent", "poor_fit_recommended"}, name
+        assert label["family"] in FAMILIES, name
+        assert label["intent"] in INTENTS, name
+        assert isinstance(label["poor_fit_recommended"], bool), name
+        task, accept = label["task"], label["accept"]
+        assert task and task == task.lower(), name
+        assert 3 <= len(accept) <= 6 and all(a and a == a.lower() for a in accept), name
+        assert task not in accept, name
+
+
+def test_splits_are_disjoint_and_questions_unique():
+    labels = _all()
+    assert not set(labels["dev"]) & set(labels["test"])
+    questions = [parse_file(EVAL / split / name).question.casefold() for split in SPLITS for name in labels[split]]
+    assert len(questions) == len(set(questions))
+
+
+def test_breadth_difficulty_and_split_balance():
+    labels = _all()
+    merged = [label for split in SPLITS for label in labels[split].values()]
+    families = Counter(label["family"] for label in merged)
+    assert len(merged) >= 130
+    assert len({label["task"] for label in merged}) >= 65
+    assert set(families) == FAMILIES and min(families.values()) >= 5
+    assert families["image"] <= 0.2 * len(merged)
+    for split in SPLITS:
+        files = labels[split].values()
+        assert abs(len(files) - len(merged) / 2) <= 0.1 * len(merged)
+        assert sum(label["poor_fit_recommended"] for label in files) >= 0.25 * len(files), split
+        per_family = Counter(label["family"] for label in files)
+        assert all(per_family[f] >= 2 for f in FAMILIES), (split, per_family)
+
+
+def test_committed_files_are_what_the_generator_writes(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import make_eval_set
+
+    make_eval_set.write(tmp_path, splits=SPLITS)
+    for split in SPLITS:
+        written = {p.name: p.read_bytes() for p in (tmp_path / split).iterdir()}
+        committed = {p.name: p.read_bytes() for p in (EVAL / split).iterdir() if p.suffix in (".txt", ".json")}
+        assert written == committed, split
