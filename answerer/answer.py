@@ -18,6 +18,9 @@ class TaskInfo:
     confidence: float
     matched: list[str] = field(default_factory=list)  # question words that named it
     related: list[str] = field(default_factory=list)  # other tasks the question touches
+    family: str = ""  # the glossary task's family; "" when none is asserted
+    source: str = "glossary"  # glossary | items (named from the items' evidence) | none (abstained)
+    evidence: list[str] = field(default_factory=list)  # why this task, in words
 
 
 @dataclass

@@ -19,8 +19,7 @@ the check guards against regressions).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
+from typing import Sequence
 
 from answerer.answer import (
     Answer,
@@ -33,61 +32,54 @@ from answerer.answer import (
     WorkflowStep,
 )
 from answerer.grounding import GroundingError, check_grounding
-from answerer.rank import DEFAULT_WEIGHTS, _rank
+from answerer.items import ItemInput, as_candidates
+from answerer.rank import DEFAULT_WEIGHTS, RankedItem, rank_with_context
 from answerer.subanswers import answer_subquestions
-from answerer.taxonomy import Taxonomy, detect_intent, detect_task, intent_of, load_taxonomy, split_subquestions
-from answerer.workflow import build_workflow, input_phrase
+from answerer.taxonomy import Taxonomy, TaskMatch, detect_intent, detect_task, intent_of, load_taxonomy, split_subquestions
+from answerer.workflow import as_sentence, build_workflow, input_phrase
+from catalog.records import ParsedDocument
+from indexer.embedder import Embedder
 
 
 # ------------------------------------------------------------------ compose
 
 
 def compose(
-    question: Any,
-    items: Sequence[Any] | None = None,
-    embedder: Any = None,
+    question: str | ParsedDocument,
+    items: Sequence[ItemInput] | None = None,
+    embedder: Embedder | None = None,
     source: str | None = None,
     *,
     taxonomy: Taxonomy | None = None,
     weights: Sequence[float] = DEFAULT_WEIGHTS,
+    retrieval: Sequence[float] | None = None,
 ) -> Answer:
     """Rank the provided items against the question and build the grounded answer.
 
     `question` is the question text or a `ParsedDocument` (then `items`
     defaults to its items and `source` to its text). `source` is the prompt
     file's text: every link in the answer must occur in it or in the items.
+    `retrieval`: the search score in [0, 1] of each item when they were
+    retrieved from the catalog (`modelkb ask`) rather than provided by a file.
     """
     doc_path = None
-    if not isinstance(question, str) and hasattr(question, "question"):
+    if isinstance(question, ParsedDocument):
         doc = question
         items = list(doc.items) if items is None else items
-        source = source if source is not None else (getattr(doc, "text", None) or None)
-        doc_path = getattr(doc, "path", None)
+        source = source if source is not None else (doc.text or None)
+        doc_path = doc.path
         question = doc.question
     if embedder is None:
         raise ValueError("compose() needs an embedder")
-    items = list(items or [])
+    cands = as_candidates(list(items or []))
     question = " ".join(str(question or "").split())
     tax = taxonomy or load_taxonomy()
-    tm = detect_task(question, items, embedder, tax)
     subqs = split_subquestions(question)
-    ranking, ctx = _rank(question, items, embedder, task=tm, taxonomy=tax, weights=weights,
-                         subquestions=subqs)
+    tm = detect_task(question, cands, embedder, tax, subquestions=subqs, relevance=retrieval)
+    ranking, ctx = rank_with_context(question, cands, embedder, task=tm, taxonomy=tax, weights=weights,
+                                     subquestions=subqs, retrieval=retrieval)
     intents = [intent_of(q) for q in subqs] or ["explain"]
     intent = detect_intent(question)
-
-    task = TaskInfo(
-        id=tm.task.id,
-        name=tm.name,
-        base_name=tm.task.name,
-        qualifier=tm.qualifier,
-        description=tm.task.description,
-        input=tm.task.input,
-        output=tm.task.output,
-        confidence=tm.confidence,
-        matched=list(tm.matched),
-        related=[t.name for t in tm.secondary],
-    )
 
     notes: list[str] = []
     workflow = build_workflow(question, ranking, tm, tax, notes)
@@ -99,7 +91,7 @@ def compose(
     ]
     answer = Answer(
         question=question,
-        task=task,
+        task=task_info(tm, ranking),
         intent=intent,
         intents=intents,
         ranking=ranking,
@@ -109,10 +101,35 @@ def compose(
         notes=notes,
         source=doc_path,
     )
-    problems = check_grounding(answer, source if source else items, items=items)
+    problems = check_grounding(answer, source if source else cands, items=cands)
     if problems:
         raise GroundingError(problems)
     return answer
+
+
+def task_info(tm: TaskMatch, ranking: Sequence[RankedItem]) -> TaskInfo:
+    """The answer's task section; when no glossary task is asserted, explained from the items' own words."""
+    description = tm.task.description
+    if not tm.in_glossary and ranking and ranking[0].evidence:
+        lead = ranking[0]
+        description += f" From the items: {lead.name} \u2014 \u201c{lead.evidence[0]}\u201d"
+    elif not tm.in_glossary and ranking:
+        description += f" The closest provided item is {ranking[0].name}."
+    return TaskInfo(
+        id=tm.task.id,
+        name=tm.name,
+        base_name=tm.task.name,
+        qualifier=tm.qualifier,
+        description=as_sentence(description),
+        input=tm.task.input,
+        output=tm.task.output,
+        confidence=tm.confidence,
+        matched=list(tm.matched),
+        related=[t.name for t in tm.secondary],
+        family=tm.family,
+        source=tm.source,
+        evidence=list(tm.evidence),
+    )
 
 
 __all__ = [

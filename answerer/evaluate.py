@@ -1,8 +1,11 @@
-"""Ranking quality on labeled prompt files: nDCG@k and top-1.
+"""Answer quality on labeled prompt files: task, family, nDCG@k, top-1, intent.
 
-Labels (`tests/data/labeled/labels.json`, `tests/data/seed_labels.json`):
+Labels (`tests/data/labeled/labels.json`, `tests/data/seed_labels.json`,
+`tests/data/eval/*/labels.json`):
 
-    {"file.txt": {"grades": {"<item name as in the file>": 0..3}, "task": "...", "intent": "..."}}
+    {"file.txt": {"grades": {"<item name as in the file>": 0..3},
+                  "task": "text-to-music generation", "accept": ["music generation"],
+                  "family": "audio", "intent": "choose", "poor_fit_recommended": true}}
 
 Grades: 3 = the right tool / directly answers, 2 = clearly helpful,
 1 = tangential, 0 = off-topic. An item the labels do not grade counts as 0.
@@ -10,23 +13,35 @@ Grades: 3 = the right tool / directly answers, 2 = clearly helpful,
 - `ndcg_at_k`: DCG with exponential gain (2^g - 1) and log2 discount,
   normalized by the ideal ordering of *all* the file's grades.
 - top-1: the first-ranked item has the file's highest grade.
+- task: the answer's heading is correct when its name (with or without the
+  qualifier) equals the label's `task` or one of `accept` after
+  normalization (case, hyphens, punctuation), or when the chosen glossary
+  task's own name or one of its aliases does. An abstained heading ("a task
+  outside the glossary") is not correct.
+- wrong family: the heading asserts a glossary task whose family differs from
+  the label's `family` and that is not an accepted task (an image task for an
+  audio question) — the worst mistake.
 
-`evaluate_labeled` parses each labeled file (with `catalog.parse_file`
-unless a `parse` callable is given), ranks its items with
-`answerer.rank.rank_items` and reports per-file and overall numbers; also
-whether the detected intent equals the labeled one. The CLI wraps it as
-`modelkb eval --prompts DIR --labels FILE`.
+`evaluate_labeled` composes each labeled file's answer exactly as
+`modelkb answer` does (`answerer.compose.compose`) and reports per-file,
+overall and per-family numbers. The CLI wraps it as
+`modelkb eval --prompts DIR --labels FILE [--json]`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from answerer.rank import DEFAULT_WEIGHTS, rank_items
-from answerer.taxonomy import detect_intent, detect_task
+from answerer.answer import TaskInfo
+from answerer.compose import compose
+from answerer.rank import DEFAULT_WEIGHTS
+from answerer.taxonomy import Taxonomy, load_taxonomy
+from catalog.records import ParsedDocument
+from indexer.embedder import Embedder
 
 
 def dcg(grades: Sequence[float], k: int) -> float:
@@ -50,29 +65,52 @@ def _norm(name: str) -> str:
     return " ".join(str(name).split()).casefold()
 
 
+def task_key(name: str) -> str:
+    """Task names compared modulo case, hyphens and punctuation: "Text-to-Music" == "text to music"."""
+    return " ".join(re.sub(r"[^0-9a-z+/]+", " ", str(name).casefold()).split())
+
+
 def grade_lookup(grades: Mapping[str, float]) -> Callable[[str], float]:
     table = {_norm(k): float(v) for k, v in grades.items()}
     return lambda name: table.get(_norm(name), 0.0)
 
 
+def task_correct(answer_task: TaskInfo, label: Mapping[str, Any], taxonomy: Taxonomy) -> bool | None:
+    """Is the heading's task the labeled one? None when the label names no task."""
+    gold = [label.get("task"), *(label.get("accept") or [])]
+    wanted = {task_key(g) for g in gold if isinstance(g, str) and g.strip()}
+    if not wanted:
+        return None
+    if answer_task.source == "none":
+        return False  # abstained: honest, but not the task
+    names = {answer_task.name, answer_task.base_name}
+    if answer_task.id in taxonomy.tasks:
+        t = taxonomy.task(answer_task.id)
+        names |= {t.name, *t.aliases}
+    return any(task_key(n) in wanted for n in names if n)
+
+
 def evaluate_document(
-    doc: Any,
-    grades: Mapping[str, float],
-    embedder: Any,
+    doc: ParsedDocument,
+    label: Mapping[str, Any],
+    embedder: Embedder,
     *,
     k: int = 3,
     weights: Sequence[float] = DEFAULT_WEIGHTS,
-    expected_intent: str | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> dict:
-    """Rank one parsed document and score the ranking against its grades."""
-    grade = grade_lookup(grades)
-    ranked = rank_items(doc.question, doc.items, embedder, weights=weights)
+    """Answer one parsed document and score it against its label."""
+    tax = taxonomy or load_taxonomy()
+    grade = grade_lookup(label.get("grades", {}))
+    answer = compose(doc, embedder=embedder, taxonomy=tax, weights=weights)
+    ranked = answer.ranking
     ranked_grades = [grade(r.name) for r in ranked]
-    all_grades = [grade(getattr(getattr(it, "item", it), "name", "")) for it in doc.items]
+    all_grades = [grade(it.item.name) for it in doc.items]
     best = max(all_grades, default=0.0)
-    task = detect_task(doc.question, doc.items, embedder)
-    intent = detect_intent(doc.question)
-    out = {
+    task = answer.task
+    ok = task_correct(task, label, tax)
+    family = label.get("family")
+    out: dict[str, Any] = {
         "ndcg": round(ndcg_at_k(ranked_grades, all_grades, k), 4),
         "top1_ok": bool(ranked_grades and ranked_grades[0] >= best),
         "top1": ranked[0].name if ranked else None,
@@ -83,15 +121,27 @@ def evaluate_document(
             for r, g in zip(ranked, ranked_grades)
         ],
         "task": task.name,
-        "intent": intent,
+        "task_id": task.id,
+        "task_family": task.family,
+        "task_source": task.source,
+        "task_confidence": task.confidence,
+        "intent": answer.intent,
     }
-    if expected_intent:
-        out["expected_intent"] = expected_intent
-        out["intent_ok"] = intent == expected_intent
+    if ok is not None:
+        out["expected_task"] = label.get("task")
+        out["task_ok"] = ok
+    if family:
+        out["expected_family"] = family
+        out["wrong_family"] = bool(task.family and task.family != family and not ok)
+    if label.get("intent"):
+        out["expected_intent"] = label["intent"]
+        out["intent_ok"] = answer.intent == label["intent"]
+    if "poor_fit_recommended" in label:
+        out["poor_fit_recommended"] = bool(label["poor_fit_recommended"])
     return out
 
 
-def _default_parse(path: Path) -> Any:
+def _default_parse(path: Path) -> ParsedDocument:
     # catalog is pure Python with no dependencies on us; imported lazily so the
     # answerer package itself never needs the parser (callers may inject theirs).
     from catalog import parse_file
@@ -99,44 +149,55 @@ def _default_parse(path: Path) -> Any:
     return parse_file(path)
 
 
+def summarize(files: Mapping[str, Mapping[str, Any]], k: int = 3) -> dict[str, Any]:
+    """Overall numbers over per-file results (task accuracy and wrong-family count where labeled)."""
+    n = len(files)
+    rows = list(files.values())
+    tasks = [f["task_ok"] for f in rows if "task_ok" in f]
+    fams = [f["wrong_family"] for f in rows if "wrong_family" in f]
+    intents = [f["intent_ok"] for f in rows if "intent_ok" in f]
+    return {
+        f"ndcg@{k}": round(sum(f["ndcg"] for f in rows) / n, 4) if n else 0.0,
+        "top1": round(sum(f["top1_ok"] for f in rows) / n, 4) if n else 0.0,
+        "task_accuracy": round(sum(tasks) / len(tasks), 4) if tasks else None,
+        "wrong_family": sum(fams) if fams else None,
+        "abstained": sum(1 for f in rows if f.get("task_source") == "none"),
+        "intent_accuracy": round(sum(intents) / len(intents), 4) if intents else None,
+        "n": n,
+    }
+
+
 def evaluate_labeled(
     directory: str | Path,
     labels_file: str | Path,
-    embedder: Any,
+    embedder: Embedder,
     *,
     k: int = 3,
     weights: Sequence[float] = DEFAULT_WEIGHTS,
-    parse: Callable[[Path], Any] | None = None,
+    parse: Callable[[Path], ParsedDocument] | None = None,
 ) -> dict:
-    """Per-file and overall nDCG@k and top-1 over the labeled files found in `directory`.
+    """Per-file, overall and per-family task accuracy, wrong families, nDCG@k, top-1, intent.
 
-    Returns {"files": {name: {...}}, "overall": {"ndcg@k", "top1", "intent_accuracy", "n"},
-    "missing": [labeled files not found]}.
+    Returns {"files": {name: {...}}, "overall": {...}, "families": {family: {...}},
+    "missing": [labeled files not found]}. Raises ValueError for a labels file
+    that is not a JSON object of objects.
     """
     directory = Path(directory)
-    labels = json.loads(Path(labels_file).read_text(encoding="utf-8"))
+    labels = json.loads(Path(labels_file).read_text(encoding="utf-8-sig"))
+    if not isinstance(labels, dict) or not all(isinstance(v, dict) for v in labels.values()):
+        raise ValueError("labels must be a JSON object mapping file names to objects")
     parse = parse or _default_parse
+    tax = load_taxonomy()
     files: dict[str, dict] = {}
     missing = []
     for name in sorted(labels):
-        entry = labels[name]
         path = directory / name
         if not path.is_file():
             missing.append(name)
             continue
-        doc = parse(path)
-        files[name] = evaluate_document(
-            doc, entry.get("grades", {}), embedder, k=k, weights=weights,
-            expected_intent=entry.get("intent"),
-        )
-        if entry.get("task"):
-            files[name]["expected_task"] = entry["task"]
-    n = len(files)
-    intents = [f["intent_ok"] for f in files.values() if "intent_ok" in f]
-    overall = {
-        f"ndcg@{k}": round(sum(f["ndcg"] for f in files.values()) / n, 4) if n else 0.0,
-        "top1": round(sum(f["top1_ok"] for f in files.values()) / n, 4) if n else 0.0,
-        "intent_accuracy": round(sum(intents) / len(intents), 4) if intents else None,
-        "n": n,
-    }
-    return {"files": files, "overall": overall, "missing": missing}
+        files[name] = evaluate_document(parse(path), labels[name], embedder, k=k, weights=weights, taxonomy=tax)
+    by_family: dict[str, dict[str, dict]] = {}
+    for name, f in files.items():
+        by_family.setdefault(str(labels[name].get("family") or "-"), {})[name] = f
+    families = {fam: summarize(rows, k) for fam, rows in sorted(by_family.items())}
+    return {"files": files, "overall": summarize(files, k), "families": families, "missing": missing}

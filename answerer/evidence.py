@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from typing import Iterable, Sequence
 
-from answerer.taxonomy import Taxonomy
+from answerer.tasks import Taxonomy
 
 #: Words of the question's framing, not its content ("what kind of ...",
 #: "popular today", "AI app"): they say what is asked, not what an answer contains.

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
+from answerer.items import ItemInput, as_candidates
+from catalog.records import ItemRecord, ParsedDocument
+
 # Scheme URLs end at whitespace, markdown/HTML delimiters and table pipes.
 _URL = re.compile(r"https?://[^\s<>()\[\]{}|\\\"'`]+", re.IGNORECASE)
 # Scheme-less links ("github.com/owner/repo", "www.example.org/x").
@@ -41,18 +44,9 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _records(items: Iterable[Any]) -> list[Any]:
-    out = []
-    for it in items or ():
-        if isinstance(it, tuple) and len(it) == 2:
-            out.append(it[0])
-        elif hasattr(it, "cited"):
-            out.append(it.cited())
-        elif hasattr(it, "item") and hasattr(getattr(it, "item"), "name"):
-            out.append(it.item)
-        else:
-            out.append(it)
-    return out
+def _records(items: Iterable[ItemInput]) -> list[ItemRecord]:
+    """The provided records, links as the file wrote them."""
+    return [c.record for c in as_candidates(list(items or ()))]
 
 
 def _source_parts(source: Any, items: Sequence[Any] | None) -> tuple[str, list[Any]]:
@@ -61,8 +55,8 @@ def _source_parts(source: Any, items: Sequence[Any] | None) -> tuple[str, list[A
     records: list[Any] = []
     if isinstance(source, str):
         text = source
-    elif hasattr(source, "items") and hasattr(source, "question"):  # ParsedDocument
-        text = getattr(source, "text", "") or ""
+    elif isinstance(source, ParsedDocument):
+        text = source.text or ""
         records = _records(source.items)
     elif source is not None:
         records = _records(source)

@@ -17,7 +17,12 @@ because it was recommended. Three signals, each in [0, 1]:
 
 They are fused by a weighted mean (`DEFAULT_WEIGHTS`, chosen on the labeled
 set — see `answerer/evaluate.py`), so a score means the same in every file
-and `fit` (strong / partial / poor) can be read off it. A model whose zoo
+and `fit` (strong / partial / poor) can be read off it. The task signal (and
+the task description's part of the dense signal) counts in proportion to the
+detected task's confidence: a wrong guess cannot push the central item down.
+When the items come from a search (`modelkb ask`), their search scores are a
+fourth signal (`RETRIEVAL_WEIGHT`), so the answer leads with what search
+found best. A model whose zoo
 task contradicts the question (a text-to-image checkpoint recommended for an
 upscaling question) is flagged `poor` whatever its other scores.
 """
@@ -27,31 +32,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import SentenceFeatures, intent_boost
+from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_text
 from answerer.taxonomy import (
-    UNSPECIFIED_TASK,
     Taxonomy,
     TaskMatch,
     detect_task,
     intent_of,
-    item_fields,
-    item_task_scores,
     load_taxonomy,
     split_subquestions,
     with_article as _a,
-    zoo_parts,
 )
+from catalog.records import ItemRecord
+from indexer.embedder import Embedder
 
 #: Fusion weights (dense, lexical, task); chosen on the labeled set (answerer/README.md).
 DEFAULT_WEIGHTS: tuple[float, float, float] = (0.5, 0.1, 0.4)
 #: Mix of the dense signals (question vs item text, question vs its best summary
 #: sentences, coverage of each sub-question, task description vs item text).
 DENSE_MIX: tuple[float, float, float, float] = (0.4, 0.1, 0.2, 0.3)
+#: Weight of the search score when ranking retrieved items (relative to DEFAULT_WEIGHTS' sum of 1).
+RETRIEVAL_WEIGHT = 0.5
 #: Score at or above which an item on the question's task is a strong fit.
 STRONG_SCORE = 0.66
 #: Score below which an item is a poor fit.
@@ -76,13 +82,16 @@ class RankedItem:
     github_url: str | None
     evidence: list[str] = field(default_factory=list)  # verbatim summary sentences
     position: int = 0  # order in the file
-    item_tasks: list[str] = field(default_factory=list)  # task names the item is about
-    record: Any = field(default=None, repr=False, compare=False)
+    item_tasks: list[str] = field(default_factory=list)  # task names the item's own text supports
+    record: ItemRecord | None = field(default=None, repr=False, compare=False)
     signals: dict[str, float] = field(default_factory=dict, repr=False, compare=False)  # raw inputs
 
     @property
     def components(self) -> dict[str, float]:
-        return {"dense": self.dense, "lexical": self.lexical, "task": self.task_match}
+        out = {"dense": self.dense, "lexical": self.lexical, "task": self.task_match}
+        if "retrieval" in self.signals:
+            out["retrieval"] = self.signals["retrieval"]
+        return out
 
 
 # ------------------------------------------------------------------ sentences
@@ -109,153 +118,40 @@ def split_sentences(text: str | None) -> list[str]:
 # ------------------------------------------------------------------- helpers
 
 
-def _records(items: Sequence[Any]) -> list[tuple[Any, str, int]]:
-    out = []
-    for i, it in enumerate(items):
-        record, role = item_fields(it)
-        if hasattr(it, "cited"):
-            record = it.cited()  # cite links exactly as this file wrote them
-        position = getattr(it, "position", None)
-        out.append((record, role if role in ("recommended", "related") else "related",
-                    int(position) if isinstance(position, int) else i))
-    return out
-
-
-def rank_text(record: Any, taxonomy: Taxonomy) -> str:
-    """Text embedded for an item: `item_text`, plus glossary knowledge for models without a summary."""
-    from indexer.text import item_text
-
-    prefix, arch, variant = zoo_parts(record, taxonomy)
-    text = item_text(
-        str(record.name), str(record.kind), getattr(record, "summary", None),
-        task=prefix, architecture=arch, variant=variant,
-    )
-    if getattr(record, "summary", None):
-        return text
-    extra = []
-    for tid in taxonomy.tasks_for_prefix(prefix)[:1]:
-        t = taxonomy.task(tid)
-        extra.append(f"{t.name}: {t.description}")
-    entry = taxonomy.lookup(arch) if arch else None
-    if entry is None and record.kind == "model":
-        entry = taxonomy.lookup(record.name)
-    if entry is not None:
-        extra.append(f"{entry.name}: {entry.summary}")
-    var_entry = taxonomy.lookup(variant) if variant else None
-    if var_entry is not None and var_entry is not entry:
-        extra.append(f"{var_entry.name}: {var_entry.summary}")
-    return text + ("\n" + " ".join(extra) if extra else "")
-
-
 def _calibrate(cos: np.ndarray, lo: float = 0.1, hi: float = 0.55) -> np.ndarray:
     """Map MiniLM cosine to [0, 1]: unrelated texts sit near 0.0-0.1, paraphrases above 0.55."""
     return np.clip((np.asarray(cos, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
 
 
 @dataclass
-class _Context:
-    """Everything computed while ranking that composing the answer reuses."""
+class RankContext:
+    """Everything computed while ranking that composing the answer reuses (in ranked order)."""
 
     task: TaskMatch
     subquestions: list[str]
-    sentences: list[list[str]]  # per item (in input order)
+    sentences: list[list[str]]  # per item
     sentence_q: list[np.ndarray]  # per item: cos(question, sentence)
     sentence_sub: list[np.ndarray]  # per item: (n_sub, n_sent) cos(subquestion, sentence)
 
 
-def _task_match(
-    scores: dict[str, float], weights: dict[str, float], taxonomy: Taxonomy
-) -> float:
-    best = 0.0
-    for tid, w in weights.items():
-        direct = scores.get(tid, 0.0)
-        near = max(
-            (s for t, s in scores.items() if taxonomy.related(tid, t)),
-            default=0.0,
-        )
-        best = max(best, w * max(direct, 0.5 * near))
-    return float(min(1.0, best))
+@dataclass
+class _Vectors:
+    """Embeddings of one ranking: queries, item texts, summary sentences (cosines precomputed)."""
+
+    cos_q: np.ndarray  # per item: question vs item text
+    cos_t: np.ndarray  # per item: task description vs item text
+    cos_tasks: np.ndarray  # (n_items, n_tasks): item text vs every task profile
+    sent_q: list[np.ndarray]  # per item: question vs each sentence
+    sent_sub: list[np.ndarray]  # per item: (n_sub, n_sent)
+    sent_top: np.ndarray  # per item: mean of its two best sentences vs the question
+    sub_cov: np.ndarray  # per item: mean over sub-questions of its best sentence (or text)
 
 
-def _pick_evidence(sentences: list[str], score: np.ndarray, limit: int = 2) -> list[str]:
-    """The item's best one or two sentences by `score` (already adjusted), best first."""
-    if not sentences:
-        return []
-    adjusted = np.asarray(score, dtype=np.float64)
-    order = np.argsort(-adjusted, kind="stable")
-    picked = [int(order[0])]
-    if limit > 1 and len(order) > 1 and adjusted[order[1]] >= 0.85 * adjusted[order[0]] and adjusted[order[1]] > 0.2:
-        picked.append(int(order[1]))
-    return [sentences[i] for i in picked]  # best first
-
-
-def _task_label(scores: dict[str, float], taxonomy: Taxonomy, limit: int = 3) -> list[str]:
-    top = sorted(scores.items(), key=lambda kv: -kv[1])
-    return [taxonomy.task(t).name for t, s in top[:limit] if s >= 0.3]
-
-
-def _fit(
-    score: float,
-    task_match: float,
-    source: str,
-    item_tasks: list[str],
-    task: TaskMatch,
-    record: Any,
-    dense_cos: float,
-) -> tuple[str, str]:
-    want = task.task.name
-    if task.task.id == UNSPECIFIED_TASK.id:  # no task to compare with: the words decide
-        level = "strong" if score >= STRONG_SCORE else "poor" if score < POOR_SCORE else "partial"
-        return level, f"similarity to the question {dense_cos:.2f} (the question names no task)"
-    certain = source in ("zoo", "glossary")
-    label = want if want in item_tasks else (item_tasks[0] if item_tasks else None)
-    if certain and task_match == 0.0 and label and task.confidence >= 0.25:
-        what = "checkpoint" if source == "zoo" else "model"
-        return "poor", f"{_a(label)} {what}: it does not perform {want}"
-    if certain and task_match >= 0.99:
-        return ("strong" if score >= POOR_SCORE else "partial"), f"{_a(label)} model: exactly the question's task"
-    if certain and task_match > 0:
-        own = item_tasks[0] if item_tasks and item_tasks[0] != want else (label or "related")
-        return "partial", f"{_a(own)} model, close to but not the same as {want}"
-    # papers (and models of unknown task)
-    if score >= STRONG_SCORE and task_match >= 0.5:
-        about = f"about {label}" if label else "on the question's task"
-        return "strong", f"{about}; its summary closely matches the question"
-    if score < POOR_SCORE and task_match < 0.3:
-        about = f"about {label}" if label else "on a different topic"
-        return "poor", f"{about}; little overlap with {want}"
-    if task_match >= 0.3:
-        about = f"touches on {label}" if label else f"touches on {want}"
-        return "partial", f"{about}, but only part of it addresses the question"
-    about = f"about {label}" if label else "a related method"
-    return "partial", f"{about}; related to the question (similarity {dense_cos:.2f}) but not {want}"
-
-
-# --------------------------------------------------------------------- ranking
-
-
-def _rank(
-    question: str,
-    items: Sequence[Any],
-    embedder: Any,
-    *,
-    task: TaskMatch | None = None,
-    taxonomy: Taxonomy | None = None,
-    weights: Sequence[float] = DEFAULT_WEIGHTS,
-    subquestions: Sequence[str] | None = None,
-) -> tuple[list[RankedItem], _Context]:
-    from indexer.scoring import bm25_scores
-
-    tax = taxonomy or load_taxonomy()
-    entries = _records(items)
-    tm = task or detect_task(question, items, embedder, tax)
-    subqs = list(subquestions) if subquestions is not None else split_subquestions(question)
-    n = len(entries)
-    sentences = [split_sentences(getattr(r, "summary", None)) for r, _, _ in entries]
-    if n == 0:
-        return [], _Context(tm, subqs, [], [], [])
-
-    texts = [rank_text(r, tax) for r, _, _ in entries]
+def _embed(
+    question: str, subqs: Sequence[str], texts: Sequence[str], sentences: Sequence[Sequence[str]],
+    tm: TaskMatch, tax: Taxonomy, embedder: Embedder,
+) -> _Vectors:
+    n = len(texts)
     task_query = f"{tm.task.name}. {tm.task.description}"
     queries = [question or "", task_query, *subqs]
     flat = [s for sents in sentences for s in sents]
@@ -263,9 +159,7 @@ def _rank(
     qv, tv, sv = vectors[0], vectors[1], vectors[2 : len(queries)]
     item_v = vectors[len(queries) : len(queries) + n]
     sent_v = vectors[len(queries) + n :]
-
     cos_q = (item_v @ qv).astype(np.float64)
-    cos_t = (item_v @ tv).astype(np.float64)
     cos_sub_doc = (item_v @ sv.T).astype(np.float64) if len(sv) else np.zeros((n, 0))
     sent_q: list[np.ndarray] = []
     sent_sub: list[np.ndarray] = []
@@ -280,8 +174,7 @@ def _rank(
         sub = sv @ block.T if len(sents) and len(sv) else np.zeros((len(sv), len(sents)))
         sent_sub.append(sub)
         if len(sents):
-            top = np.sort(sq)[::-1][:2]
-            sent_top[i] = float(top.mean())
+            sent_top[i] = float(np.sort(sq)[::-1][:2].mean())
         if len(sv):
             # how well the item covers *each* sub-question: its best sentence (or its
             # whole text) per sub-question, averaged, so an item answering the
@@ -290,99 +183,258 @@ def _rank(
             if len(sents):
                 best = np.maximum(best, sub.max(axis=1))
             sub_cov[i] = float(best.mean())
+    return _Vectors(
+        cos_q=cos_q,
+        cos_t=(item_v @ tv).astype(np.float64),
+        cos_tasks=(item_v @ tax.task_embeddings(embedder).T).astype(np.float64),
+        sent_q=sent_q, sent_sub=sent_sub, sent_top=sent_top, sub_cov=sub_cov,
+    )
+
+
+# -------------------------------------------------------------------- signals
+
+
+def dense_signal(v: _Vectors, task_confidence: float) -> np.ndarray:
+    """Meaning: question, best sentences, sub-question coverage and (by confidence) the task description."""
     a, b, c, d = DENSE_MIX
-    dense_raw = (a * cos_q + b * sent_top + c * sub_cov + d * cos_t) / (a + b + c + d)
-    dense = _calibrate(dense_raw)
+    d *= task_confidence
+    raw = (a * v.cos_q + b * v.sent_top + c * v.sub_cov + d * v.cos_t) / (a + b + c + d)
+    return _calibrate(raw)
 
-    lex_query = f"{question} {tm.task.name}"
-    bm = np.asarray(bm25_scores(lex_query, texts), dtype=np.float64)
-    top_bm = float(bm.max()) if bm.size else 0.0
-    lexical = 0.5 * bm / top_bm + 0.5 * bm / (bm + 4.0) if top_bm > 0 else np.zeros(n)
 
+def lexical_signal(question: str, tm: TaskMatch, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(signal in [0, 1], raw BM25) of the question (plus an asserted task's name) over the items."""
+    from indexer.scoring import bm25_scores
+
+    query = f"{question} {tm.task.name}" if tm.in_glossary else question
+    bm = np.asarray(bm25_scores(query, list(texts)), dtype=np.float64)
+    top = float(bm.max()) if bm.size else 0.0
+    signal = 0.5 * bm / top + 0.5 * bm / (bm + 4.0) if top > 0 else np.zeros(len(texts))
+    return signal, bm
+
+
+def task_match(scores: dict[str, float], weights: dict[str, float], taxonomy: Taxonomy) -> float:
+    """Does an item (task scores) do the question's task (weights)? Same 1, related half."""
+    best = 0.0
+    for tid, w in weights.items():
+        direct = scores.get(tid, 0.0)
+        near = max((s for t, s in scores.items() if taxonomy.related(tid, t)), default=0.0)
+        best = max(best, w * max(direct, 0.5 * near))
+    return float(min(1.0, best))
+
+
+def own_task_labels(
+    scores: dict[str, float], source: str, cos_tasks: np.ndarray, taxonomy: Taxonomy, limit: int = 3
+) -> list[str]:
+    """Task names an item is *about*, only where its own text supports them.
+
+    A zoo prefix or the architecture's glossary entry is certain. A paper needs a
+    task name or alias in its own title/summary (not just a hint word) *and* a
+    text whose meaning is close to that task's profile.
+    """
+    ids = list(taxonomy.tasks)
+    index = {t: i for i, t in enumerate(ids)}
+    out = []
+    for t, s in sorted(scores.items(), key=lambda kv: -kv[1]):
+        if len(out) >= limit:
+            break
+        if source in ("zoo", "glossary"):
+            if s >= 0.3:
+                out.append(taxonomy.task(t).name)
+            continue
+        if s <= CUE_LABEL_FLOOR or t not in index:
+            continue
+        cos = float(cos_tasks[index[t]])
+        if cos >= LABEL_MIN_COS or cos >= float(np.sort(cos_tasks)[-3]):
+            out.append(taxonomy.task(t).name)
+    return out
+
+
+#: A paper's keyword score must exceed this (an alias, not a cue) to label it.
+CUE_LABEL_FLOOR = 0.3
+#: ... and its text must be at least this close to the task's profile (or among its 3 closest tasks).
+LABEL_MIN_COS = 0.35
+
+
+def fuse(
+    dense: np.ndarray, lexical: np.ndarray, matches: np.ndarray, task_confidence: float,
+    weights: Sequence[float] = DEFAULT_WEIGHTS, retrieval: np.ndarray | None = None,
+) -> np.ndarray:
+    """Weighted mean of the signals; the task signal counts by the task's confidence."""
+    w_d, w_l, w_t = (float(w) for w in weights)
+    w_t *= task_confidence
+    total = w_d * dense + w_l * lexical + w_t * matches
+    norm = w_d + w_l + w_t
+    if retrieval is not None:
+        total = total + RETRIEVAL_WEIGHT * retrieval
+        norm += RETRIEVAL_WEIGHT
+    return total / (norm or 1.0)
+
+
+def _pick_evidence(sentences: list[str], score: np.ndarray, limit: int = 2) -> list[str]:
+    """The item's best one or two sentences by `score` (already adjusted), best first."""
+    if not sentences:
+        return []
+    adjusted = np.asarray(score, dtype=np.float64)
+    order = np.argsort(-adjusted, kind="stable")
+    picked = [int(order[0])]
+    if limit > 1 and len(order) > 1 and adjusted[order[1]] >= 0.85 * adjusted[order[0]] and adjusted[order[1]] > 0.2:
+        picked.append(int(order[1]))
+    return [sentences[i] for i in picked]  # best first
+
+
+def _fit(
+    score: float,
+    match: float,
+    source: str,
+    item_tasks: list[str],
+    task: TaskMatch,
+    dense_cos: float,
+) -> tuple[str, str]:
+    want = task.task.name
+    if not task.in_glossary:  # no glossary task to compare with: the words decide
+        level = "strong" if score >= STRONG_SCORE else "poor" if score < POOR_SCORE else "partial"
+        about = f"about {item_tasks[0]}; " if item_tasks else ""
+        return level, f"{about}similarity to the question {dense_cos:.2f}"
+    certain = source in ("zoo", "glossary")
+    label = want if want in item_tasks else (item_tasks[0] if item_tasks else None)
+    if certain and match == 0.0 and label and task.confidence >= 0.25:
+        what = "checkpoint" if source == "zoo" else "model"
+        return "poor", f"{_a(label)} {what}: it does not perform {want}"
+    if certain and match >= 0.99:
+        return ("strong" if score >= POOR_SCORE else "partial"), f"{_a(label)} model: exactly the question's task"
+    if certain and match > 0:
+        own = item_tasks[0] if item_tasks and item_tasks[0] != want else (label or "related")
+        return "partial", f"{_a(own)} model, close to but not the same as {want}"
+    # papers (and models of unknown task)
+    if score >= STRONG_SCORE and match >= 0.5:
+        about = f"about {label}" if label else "on the question's task"
+        return "strong", f"{about}; its summary closely matches the question"
+    if score < POOR_SCORE and match < 0.3:
+        about = f"about {label}" if label else "on a different topic"
+        return "poor", f"{about}; little overlap with {want}"
+    if match >= 0.3:
+        about = f"touches on {label}" if label else "touches on the question's task"
+        return "partial", f"{about}, but only part of it addresses the question"
+    about = f"about {label}" if label else "a related method"
+    return "partial", f"{about}; related to the question (similarity {dense_cos:.2f}) but not {want}"
+
+
+def _display_evidence(
+    i: int, sentences: list[str], v: _Vectors, feats: SentenceFeatures, ev_lex: list[float],
+    ev_intents: set[str], lo: int, has_subqs: bool,
+) -> list[str]:
+    """The item's best sentences for display (not a ranking signal): the question's
+    specific words, no generic problem statements, tiny sentences or links."""
+    if not sentences:
+        return []
+    sq = v.sent_q[i]
+    score = 0.6 * sq + 0.4 * v.sent_sub[i].max(axis=0) if has_subqs else sq
+    score = np.asarray(score, dtype=np.float64) + np.array(
+        [0.25 * ev_lex[lo + m] * min(1.0, max(0.0, float(sq[m])) / 0.5) + feats.prior(s, "choose")
+         + max((intent_boost(feats.intent_hits(it, s)) for it in ev_intents), default=0.0)
+         for m, s in enumerate(sentences)]
+    )
+    return _pick_evidence(sentences, score)
+
+
+# --------------------------------------------------------------------- ranking
+
+
+def rank_with_context(
+    question: str,
+    items: Sequence[ItemInput],
+    embedder: Embedder,
+    *,
+    task: TaskMatch | None = None,
+    taxonomy: Taxonomy | None = None,
+    weights: Sequence[float] = DEFAULT_WEIGHTS,
+    subquestions: Sequence[str] | None = None,
+    retrieval: Sequence[float] | None = None,
+) -> tuple[list[RankedItem], RankContext]:
+    """Rank the items and keep what composing the answer reuses (sentences and their cosines).
+
+    `retrieval`: one search score in [0, 1] per item when the items were retrieved.
+    """
+    tax = taxonomy or load_taxonomy()
+    cands = as_candidates(items)
+    subqs = list(subquestions) if subquestions is not None else split_subquestions(question)
+    tm = task or detect_task(question, cands, embedder, tax, subquestions=subqs, relevance=retrieval)
+    n = len(cands)
+    if n == 0:
+        return [], RankContext(tm, subqs, [], [], [])
+    sentences = [split_sentences(c.record.summary) for c in cands]
+    texts = [item_text(c.record, tax) for c in cands]
+    v = _embed(question, subqs, texts, sentences, tm, tax, embedder)
+    conf = tm.confidence
+    dense = dense_signal(v, conf if tm.in_glossary else 0.0)  # an abstained task has no description to compare
+    lexical, bm = lexical_signal(question, tm, texts)
     q_weights = tm.weights()
-    task_scores = []
-    sources = []
-    matches = np.zeros(n)
-    for i, (record, _role, _pos) in enumerate(entries):
-        scores, source = item_task_scores(record, tax)
-        task_scores.append(scores)
-        sources.append(source)
-        matches[i] = _task_match(scores, q_weights, tax)
+    own = [item_task_scores(c.record, tax) for c in cands]
+    matches = np.array([task_match(scores, q_weights, tax) for scores, _src in own])
+    retr = None if retrieval is None else np.clip(np.asarray(retrieval, dtype=np.float64), 0.0, 1.0)
+    fused = fuse(dense, lexical, matches, conf, weights, retr)
 
+    flat = [s for sents in sentences for s in sents]
     feats = SentenceFeatures(flat, tax)
     ev_lex = feats.lexical(question)
     ev_intents = {intent_of(q) for q in subqs}
-    sent_offsets = np.cumsum([0, *(len(s) for s in sentences)]).tolist()
-
-    w_d, w_l, w_t = (float(w) for w in weights)
-    total = (w_d + w_l + w_t) or 1.0
-    fused = (w_d * dense + w_l * lexical + w_t * matches) / total
+    offsets = np.cumsum([0, *(len(s) for s in sentences)]).tolist()
 
     ranked: list[RankedItem] = []
-    for i, (record, role, pos) in enumerate(entries):
-        labels = _task_label(task_scores[i], tax)
-        fit, reason = _fit(float(fused[i]), float(matches[i]), sources[i], labels, tm, record, float(cos_q[i]))
-        ev_score = (0.6 * sent_q[i] + 0.4 * sent_sub[i].max(axis=0)) if len(sentences[i]) and len(subqs) else sent_q[i]
-        if len(sentences[i]):
-            # display only (not a ranking signal): the question's specific words,
-            # no generic problem statements, tiny sentences or links
-            lo = sent_offsets[i]
-            ev_score = np.asarray(ev_score, dtype=np.float64) + np.array(
-                [0.25 * ev_lex[lo + m] * min(1.0, max(0.0, float(sent_q[i][m])) / 0.5) + feats.prior(s, "choose")
-                 + max((intent_boost(feats.intent_hits(it, s)) for it in ev_intents), default=0.0)
-                 for m, s in enumerate(sentences[i])]
-            )
+    for i, c in enumerate(cands):
+        scores, source = own[i]
+        labels = own_task_labels(scores, source, v.cos_tasks[i], tax)
+        fit, reason = _fit(float(fused[i]), float(matches[i]), source, labels, tm, float(v.cos_q[i]))
+        signals = {
+            "cos_question": round(float(v.cos_q[i]), 4),
+            "cos_sentences": round(float(v.sent_top[i]), 4),
+            "cos_subquestions": round(float(v.sub_cov[i]), 4),
+            "cos_task": round(float(v.cos_t[i]), 4),
+            "bm25": round(float(bm[i]), 4),
+        }
+        if retr is not None:
+            signals["retrieval"] = round(float(retr[i]), 4)
+        r = c.record
         ranked.append(
             RankedItem(
-                name=str(record.name),
-                kind=str(record.kind),
-                role=role,
-                key=str(getattr(record, "key", "") or ""),
+                name=r.name, kind=r.kind, role=c.role, key=r.key or "",
                 score=round(float(fused[i]), 4),
                 dense=round(float(dense[i]), 4),
                 lexical=round(float(lexical[i]), 4),
                 task_match=round(float(matches[i]), 4),
-                fit=fit,
-                fit_reason=reason,
-                paper_url=getattr(record, "paper_url", None),
-                github_url=getattr(record, "github_url", None),
-                evidence=_pick_evidence(sentences[i], np.asarray(ev_score)),
-                position=pos,
-                item_tasks=labels,
-                record=record,
-                signals={
-                    "cos_question": round(float(cos_q[i]), 4),
-                    "cos_sentences": round(float(sent_top[i]), 4),
-                    "cos_subquestions": round(float(sub_cov[i]), 4),
-                    "cos_task": round(float(cos_t[i]), 4),
-                    "bm25": round(float(bm[i]), 4),
-                },
+                fit=fit, fit_reason=reason,
+                paper_url=r.paper_url, github_url=r.github_url,
+                evidence=_display_evidence(i, sentences[i], v, feats, ev_lex, ev_intents, offsets[i], bool(subqs)),
+                position=c.position, item_tasks=labels, record=r, signals=signals,
             )
         )
     order = sorted(range(n), key=lambda i: (-ranked[i].score, ranked[i].position))
-    ctx = _Context(
+    ctx = RankContext(
         task=tm,
         subquestions=subqs,
         sentences=[sentences[i] for i in order],
-        sentence_q=[sent_q[i] for i in order],
-        sentence_sub=[sent_sub[i] for i in order],
+        sentence_q=[v.sent_q[i] for i in order],
+        sentence_sub=[v.sent_sub[i] for i in order],
     )
     return [ranked[i] for i in order], ctx
 
 
 def rank_items(
     question: str,
-    items: Sequence[Any],
-    embedder: Any,
+    items: Sequence[ItemInput],
+    embedder: Embedder,
     *,
     task: TaskMatch | None = None,
     taxonomy: Taxonomy | None = None,
     weights: Sequence[float] = DEFAULT_WEIGHTS,
+    retrieval: Sequence[float] | None = None,
 ) -> list[RankedItem]:
     """Score every provided item against `question`, best first.
 
     `items`: `ParsedItem`s, `ItemRecord`s (role from `.extra["role"]`, else
     "related") or `(ItemRecord, role)` pairs. Ties keep the file's order.
     """
-    ranked, _ctx = _rank(question, items, embedder, task=task, taxonomy=taxonomy, weights=weights)
+    ranked, _ctx = rank_with_context(question, items, embedder, task=task, taxonomy=taxonomy,
+                                     weights=weights, retrieval=retrieval)
     return ranked

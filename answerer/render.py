@@ -53,6 +53,9 @@ def to_markdown(answer: Any) -> str:
     if task.matched:
         words = ", ".join(f"\u201c{_inline(w)}\u201d" for w in task.matched[:6])
         out.append(f"- **Recognised from:** {words}")
+    items_ev = [e for e in task.evidence if not e.startswith("the question's words")]
+    if items_ev:
+        out.append(f"- **Supported by:** {'; '.join(_inline(e) for e in items_ev)}")
     if task.related:
         out.append(f"- **Also touches on:** {', '.join(_inline(t) for t in task.related)}")
     for note in answer.notes:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import SentenceFeatures, intent_boost
-from answerer.rank import RankedItem
+from answerer.rank import RankContext, RankedItem
 from answerer.taxonomy import (
     Taxonomy,
     intent_of,
@@ -16,6 +14,7 @@ from answerer.taxonomy import (
     zoo_parts,
 )
 from answerer.answer import Evidence, SubAnswer
+from indexer.embedder import Embedder
 from answerer.workflow import as_sentence
 
 
@@ -35,8 +34,8 @@ ASPECT_PROBES = {
 
 def answer_subquestions(
     ranking: list[RankedItem],
-    ctx: Any,
-    embedder: Any,
+    ctx: RankContext,
+    embedder: Embedder,
     question: str,
     tax: Taxonomy,
 ) -> list[SubAnswer]:

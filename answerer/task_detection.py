@@ -1,8 +1,24 @@
-"""Which task a question (and each provided item) is about.
+"""Which task a question is about, from the evidence, with a calibrated confidence.
 
-Keyword evidence from the question dominates, the embedding similarity to
-each task description adds a graded signal, and the provided items only a
-weak prior (a recommendation can be wrong).
+The world of AI tasks is open; the glossary (`data/tasks.json`) is not. So a
+glossary task is named only when the evidence supports it:
+
+- **words** — the task's names and aliases (strong) and cue words (weak) in
+  the question (stemmed phrase matching);
+- **meaning** — embedding similarity of the question and each sub-question to
+  each task's profile (name, description, aliases);
+- **items** — what the provided items themselves are about: a zoo prefix
+  (`Txt2Music`, `ASR`) names a model's task for certain, a paper's own title
+  and summary name theirs. Each item counts in proportion to how close its
+  text is to the question (a recommended text-to-image checkpoint does not
+  turn an upscaling question into image generation), recommended items more.
+
+`confidence` is a calibrated estimate that the named task is right, read off
+the winning score and its margin over the best task of *another family* (an
+image heading on an audio question is the worst mistake). Below
+`MIN_CONFIDENCE` no glossary task is asserted: the task is named from the
+items' evidence (the words of the prefix of the model closest to the
+question) or the answer says plainly that it is outside the glossary.
 """
 
 from __future__ import annotations
@@ -10,126 +26,55 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from answerer import embedcache
+from answerer.evidence import content_stems
+from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_text, zoo_parts
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
 from answerer.taxonomy_loader import load_taxonomy
-from answerer.tasks import ALIAS_WEIGHT, CUE_ONLY_CAP, Task, Taxonomy
+from answerer.tasks import ALIAS_WEIGHT, Task, Taxonomy
+from indexer.embedder import Embedder
+
+#: Question evidence = WORDS_WEIGHT * words + MEANING_WEIGHT * meaning.
+WORDS_WEIGHT = 1.0
+MEANING_WEIGHT = 0.8
+#: The items amplify a task the question supports (x(1 + ITEM_GAIN*e)) and add a little on their own.
+ITEM_GAIN = 0.5
+ITEM_BASE = 0.25
+#: Confidence factor when only the meaning supports the task (no task word, no item about it).
+SOLE_MEANING = 0.6
+#: Below this confidence no glossary task is asserted.
+MIN_CONFIDENCE = 0.35
+#: Cosine (MiniLM) of question vs a task view that means "no relation" / "clearly this task".
+MEANING_RANGE: tuple[float, float] = (0.15, 0.4)
+#: Cosine of question vs item text mapped to an item's relevance in [0, 1].
+RELEVANCE_RANGE: tuple[float, float] = (0.1, 0.5)
+#: An item's relevance is at least this (recommended, related): its task is evidence even
+#: when the small embedder misses the connection to a casually worded question.
+RELEVANCE_FLOOR: dict[str, float] = {"recommended": 0.35, "related": 0.25}
 
 
-def item_fields(item: Any) -> tuple[Any, str]:
-    """(ItemRecord-like, role) of a ParsedItem, an ItemRecord or a (record, role) pair."""
-    if isinstance(item, tuple) and len(item) == 2:
-        return item[0], str(item[1])
-    record = getattr(item, "item", None)
-    if record is not None and hasattr(record, "name"):
-        return record, str(getattr(item, "role", "related") or "related")
-    extra = getattr(item, "extra", None) or {}
-    role = getattr(item, "role", None) or (extra.get("role") if isinstance(extra, dict) else None)
-    return item, str(role or "related")
-
-
-def zoo_parts(record: Any, taxonomy: Taxonomy) -> tuple[str | None, str | None, str | None]:
-    """(task prefix, architecture, variant) of a model; falls back to splitting the name."""
-    task = getattr(record, "task", None)
-    arch = getattr(record, "architecture", None)
-    variant = getattr(record, "variant", None)
-    if task or arch:
-        return task, arch, variant
-    # Not split upstream (a prefix the catalog does not know, e.g. `Style-AdaIN-VGG19`,
-    # even filed as a paper because it has an arXiv link): a zoo-shaped name whose
-    # first token is a task prefix we know, or whose next tokens name a known
-    # architecture (`SalientSeg-U2Net-DUTS`), is still a zoo model.
-    name = str(getattr(record, "name", "") or "").strip()
-    head, sep, rest = name.partition("-")
-    if not (sep and rest) or re.search(r"\s", name) or not re.fullmatch(r"[\w.+-]+", name):
-        return None, None, None
-    known_prefix = bool(taxonomy._prefix_index.get(norm_key(head)))
-    known_arch = any(
-        norm_key("-".join(rest.split("-")[:n])) in taxonomy._glossary_index
-        for n in range(1, len(rest.split("-")) + 1)
-    )
-    if known_prefix or (known_arch and norm_key(name) not in taxonomy._glossary_index):
-        arch_part, _, var = rest.partition("-")
-        entry = taxonomy.lookup(rest)
-        # prefer the longest glossary-known architecture at the start of `rest`
-        pieces = rest.split("-")
-        for n in range(len(pieces), 0, -1):
-            cand = "-".join(pieces[:n])
-            if norm_key(cand) in taxonomy._glossary_index:
-                return head, cand, "-".join(pieces[n:]) or None
-        return head, arch_part or (entry.name if entry else None), var or None
-    return None, None, None
-
-
-def item_task_scores(record: Any, taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
-    """How strongly an item is *about* each task, in [0, 1], and where that came from.
-
-    Zoo models: their task prefix (certain). Other models: glossary tasks of
-    their architecture. Papers: task words in the title (weighted double) and
-    summary, plus architectures the text names; saturating in the evidence.
-    """
-    prefix, arch, _variant = zoo_parts(record, taxonomy)
-    kind = getattr(record, "kind", "paper")
-    found: dict[str, float] = {}
-    source = ""
-    if kind == "model" or prefix:
-        # The architecture says what the network is built for (ControlNet under an
-        # `Img2Img` prefix is pose/edge-conditioned generation): its main task counts
-        # fully, its other uses partly.
-        entry = taxonomy.lookup(arch) if arch else taxonomy.lookup(getattr(record, "name", ""))
-        if entry is not None and entry.kind != "dataset" and entry.tasks:
-            for i, t in enumerate(entry.tasks):
-                if t in taxonomy.tasks:
-                    found[t] = max(found.get(t, 0.0), 1.0 if i == 0 else 0.6)
-            source = "glossary"
-    if prefix:
-        ids = taxonomy.tasks_for_prefix(prefix)
-        if ids:
-            for t in ids:
-                found[t] = 1.0
-            source = "zoo"
-    if found:
-        return found, source
-    title = str(getattr(record, "name", "") or "")
-    summary = str(getattr(record, "summary", "") or "")
-    raw: dict[str, float] = {}
-    named: set[str] = set()  # tasks named by an alias (not just hinted at by cues)
-    for text, factor in ((title, 2.0), (summary, 1.0)):
-        for t, matches in taxonomy.keyword_matches(text).items():
-            if any(w >= ALIAS_WEIGHT for _p, w in matches):
-                named.add(t)
-        for t, s in taxonomy.keyword_scores(text).items():
-            raw[t] = raw.get(t, 0.0) + factor * s
-    for entry in taxonomy.mentions(f"{title}. {summary}"):
-        if entry.kind != "dataset":
-            for t in entry.tasks[:1]:
-                raw[t] = raw.get(t, 0.0) + 0.5
-                named.add(t)
-    scores = {}
-    for t, v in raw.items():
-        if v <= 0:
-            continue
-        s = 1.0 - math.exp(-v / 1.6)
-        scores[t] = s if t in named else min(s, CUE_ONLY_CAP)
-    return scores, "keywords"
-
-
-# -------------------------------------------------------------- task detection
+def calibrate(cos: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
+    """Cosine -> [0, 1], linear between `lo` (unrelated) and `hi` (clearly related)."""
+    return np.clip((np.asarray(cos, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
 
 
 @dataclass
 class TaskMatch:
-    """The task a question is about, named precisely, with the evidence for it."""
+    """The task a question is about, named as precisely as the evidence allows."""
 
     task: Task
     qualifier: str | None
-    confidence: float  # 0..1: how clearly the top task beats the runner-up
-    scores: dict[str, float]  # task id -> detection score (higher = more likely), top few
+    confidence: float  # 0..1: estimated probability that `task` is right
+    scores: dict[str, float]  # task id -> evidence score, top few
     matched: list[str] = field(default_factory=list)  # question words that named the task
     secondary: list[Task] = field(default_factory=list)  # other tasks the question touches
+    source: str = "glossary"  # glossary | items (named from the items' evidence) | none
+    evidence: list[str] = field(default_factory=list)  # why, in words
+    guess: dict[str, float] = field(default_factory=dict)  # abstained: the likeliest glossary tasks, relative
 
     @property
     def id(self) -> str:
@@ -143,13 +88,63 @@ class TaskMatch:
     def description(self) -> str:
         return self.task.description
 
+    @property
+    def family(self) -> str:
+        return self.task.family
+
+    @property
+    def in_glossary(self) -> bool:
+        """True when a glossary task is asserted (not abstained, not named from the items)."""
+        return self.source == "glossary"
+
     def weights(self) -> dict[str, float]:
         """Question task distribution used for matching items: main task 1.0, secondaries less."""
+        if not self.in_glossary:
+            return dict(self.guess)  # counted in the ranking only by the (low) confidence
         out = {self.task.id: 1.0}
         top = self.scores.get(self.task.id, 0.0) or 1.0
         for t in self.secondary:
             out[t.id] = round(min(0.6, 0.6 * self.scores.get(t.id, 0.0) / top), 4)
         return out
+
+
+UNSPECIFIED_TASK = Task(
+    id="unspecified",
+    name="a task the question does not name",
+    description=(
+        "The question does not say what the AI should do, so the provided items are "
+        "ranked by how closely their descriptions match the question itself."
+    ),
+    input="the input the chosen model expects (see its description below)",
+    output="the output that model produces",
+)
+
+OUTSIDE_GLOSSARY = Task(
+    id="outside-glossary",
+    name="a task outside the glossary",
+    description=(
+        "No task in the glossary is clearly supported by the question and the provided items, "
+        "so none is asserted; the items are ranked by how closely their own descriptions match "
+        "the question."
+    ),
+    input="the input the chosen model expects (see its description below)",
+    output="the output that model produces",
+)
+
+
+def task_from_items(name: str, item: str, prefix: str) -> Task:
+    """A task named from the items' evidence (a zoo prefix the glossary does not know)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "task"
+    return Task(
+        id=f"items:{slug}",
+        name=name,
+        description=(
+            f"Named from the provided items, not from the glossary: the zoo prefix \u201c{prefix}\u201d "
+            f"of {item} stands for {name}."
+        ),
+        input="the input the chosen model expects (see its description below)",
+        output="the output that model produces",
+    )
 
 
 def _qualifier(question: str, task: Task, taxonomy: Taxonomy) -> str | None:
@@ -186,83 +181,174 @@ def _qualifier(question: str, task: Task, taxonomy: Taxonomy) -> str | None:
     return " ".join(parts)
 
 
-def _item_prior(items: Sequence[Any], taxonomy: Taxonomy) -> dict[str, float]:
-    prior: dict[str, float] = {}
-    for it in items:
-        record, role = item_fields(it)
-        scores, source = item_task_scores(record, taxonomy)
-        weight = 0.35 if (role == "recommended" and source != "keywords") else 0.08
+@dataclass
+class _ItemEvidence:
+    per_task: dict[str, float]  # task id -> support from the items, in [0, 1]
+    relevance: list[float]  # per candidate: closeness to the question, in [0, 1]
+    notes: dict[str, str]  # task id -> "Txt2Music-MusicGen-Small (zoo prefix)"
+
+
+def _item_evidence(
+    question_vec: np.ndarray | None,
+    cands: Sequence[Candidate],
+    tax: Taxonomy,
+    embedder: Embedder | None,
+    relevance: Sequence[float] | None,
+) -> _ItemEvidence:
+    rel: list[float]
+    if relevance is not None:
+        rel = [float(r) for r in relevance]
+    elif embedder is not None and question_vec is not None and cands:
+        vecs = embedcache.encode(embedder, [item_text(c.record, tax) for c in cands])
+        rel = [float(v) for v in calibrate(vecs @ question_vec, *RELEVANCE_RANGE)]
+    else:
+        rel = [0.5] * len(cands)
+    rel = [max(r, RELEVANCE_FLOOR.get(c.role, 0.25)) for c, r in zip(cands, rel)]
+    per_task: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    for c, r in zip(cands, rel):
+        scores, source = item_task_scores(c.record, tax)
+        certain = source in ("zoo", "glossary")
+        weight = r * (1.0 if c.role == "recommended" else 0.7) * (1.0 if certain else 0.6)
         for t, s in scores.items():
-            prior[t] = max(prior.get(t, 0.0), weight * s)
-    return prior
+            if s <= 0.3 and not certain:
+                continue  # a hint word in a summary is no evidence of the item's task
+            prev = per_task.get(t, 0.0)
+            per_task[t] = 1.0 - (1.0 - prev) * (1.0 - weight * s)  # independent pieces add up
+            if weight * s > 0.2 and t not in notes:
+                how = "zoo prefix" if source == "zoo" else "architecture" if source == "glossary" else "title/summary"
+                notes[t] = f"{c.name} ({how})"
+    return _ItemEvidence(per_task, rel, notes)
 
 
-#: Below this detection score, with no task word in the question, no task is named.
-MIN_TASK_SCORE = 0.2
+def _confidence(top: float, other_family: float, runner: float) -> float:
+    """Estimated probability that the top task is right, from its score and its margins
+    over the best task of another family and over the runner-up."""
+    if top <= 0:
+        return 0.0
+    strength = 1.0 - math.exp(-top / 0.35)
+    margin_family = (top - other_family) / top  # 0 = another family is as likely
+    margin = (top - runner) / top
+    return float(np.clip(strength * (0.25 + 0.6 * margin_family + 0.3 * margin), 0.0, 1.0))
 
-UNSPECIFIED_TASK = Task(
-    id="unspecified",
-    name="a task the question does not name",
-    description=(
-        "The question does not say what the AI should do, so the provided items are "
-        "ranked by how closely their descriptions match the question itself."
-    ),
-    input="the input the chosen model expects (see its description below)",
-    output="the output that model produces",
-)
+
+def meaning_scores(question_vecs: np.ndarray, views: np.ndarray) -> np.ndarray:
+    """Per task in [0, 1]: how close the question (or a sub-question) is to the task.
+
+    The best view per task (profile, description, input/output), counted both
+    absolutely (`MEANING_RANGE`) and relative to the other tasks (how many
+    standard deviations above the question's mean similarity to all tasks).
+    """
+    cos = np.einsum("qd,vtd->qvt", question_vecs, views).max(axis=1)  # (queries, tasks)
+    best = cos[0] if len(cos) == 1 else np.maximum(cos[0], 0.9 * cos[1:].max(axis=0))
+    absolute = calibrate(best, *MEANING_RANGE)
+    mu, sd = float(best.mean()), float(best.std()) or 1.0
+    relative = np.clip((best - mu - sd) / (3.0 * sd), 0.0, 1.0)
+    return 0.5 * absolute + 0.5 * relative
+
+
+def _open_name(cands: Sequence[Candidate], ev: _ItemEvidence, tax: Taxonomy) -> tuple[str, str, str] | None:
+    """(task words, item, prefix) from the zoo prefix of the item closest to the question, if any."""
+    from indexer.text import expand_task
+
+    order = sorted(range(len(cands)), key=lambda i: -ev.relevance[i])
+    for i in order[:3]:
+        if ev.relevance[i] < 0.3:
+            break
+        prefix, _arch, _var = zoo_parts(cands[i].record, tax)
+        if prefix and not tax.tasks_for_prefix(prefix):
+            words = expand_task(prefix)
+            if words and words.casefold() != prefix.casefold():
+                return words, cands[i].name, prefix
+    return None
+
+
+#: Words that say nothing about the task ("which model is best?").
+_GENERIC = frozenset("model best network method tool paper work option choic recommend".split())
 
 
 def detect_task(
     question: str,
-    items: Sequence[Any] = (),
-    embedder: Any | None = None,
+    items: Sequence[ItemInput] = (),
+    embedder: Embedder | None = None,
     taxonomy: Taxonomy | None = None,
+    *,
+    subquestions: Sequence[str] = (),
+    relevance: Sequence[float] | None = None,
 ) -> TaskMatch:
-    """Name the task the question is about, as precisely as the taxonomy allows.
+    """Name the task the question is about, or abstain when the evidence is weak.
 
-    Keyword evidence from the question dominates; with an embedder, the
-    question's similarity to each task description adds a graded signal;
-    the provided items (recommended zoo models above all) add a weak prior.
+    `relevance` (one value in [0, 1] per item) replaces the embedding closeness
+    of each item to the question, e.g. the search scores of retrieved items.
     """
     tax = taxonomy or load_taxonomy()
+    cands = as_candidates(items)
     ids = list(tax.tasks)
-    kw = tax.keyword_scores(question)
+    kw_raw = tax.keyword_scores(question)
     matches = tax.keyword_matches(question)
-    prior = _item_prior(items, tax)
-    dense = np.zeros(len(ids), dtype=np.float32)
+    meaning = np.zeros(len(ids))
+    qv = None
     if embedder is not None and question.strip():
-        tv = tax.task_embeddings(embedder)
-        from answerer import embedcache
-
-        qv = embedcache.encode(embedder, [question])[0]
-        dense = tv @ qv
+        queries = [question, *[q for q in subquestions if q.strip() and q.strip() != question.strip()]]
+        qvs = embedcache.encode(embedder, queries)
+        qv = qvs[0]
+        meaning = meaning_scores(qvs, tax.task_views(embedder))
+    ev = _item_evidence(qv, cands, tax, embedder, relevance)
     scores: dict[str, float] = {}
+    corroborated: dict[str, float] = {}  # how far words or items back what the meaning suggests
     for i, t in enumerate(ids):
-        k = 1.0 - math.exp(-kw.get(t, 0.0) / 1.2)  # saturating keyword evidence
-        d = float(np.clip((dense[i] - 0.15) / 0.35, 0.0, 1.0))
-        scores[t] = 1.0 * k + 0.45 * d + prior.get(t, 0.0)
+        words = 1.0 - math.exp(-kw_raw.get(t, 0.0) / 1.2)  # saturating keyword evidence
+        q = WORDS_WEIGHT * words + MEANING_WEIGHT * float(meaning[i])
+        e = ev.per_task.get(t, 0.0)
+        scores[t] = q * (1.0 + ITEM_GAIN * e) + ITEM_BASE * e
+        corroborated[t] = max(words, e)
     ranked = sorted(ids, key=lambda t: (-scores[t], ids.index(t)))
-    best = ranked[0]
-    top = scores[best]
+    best_id = ranked[0]
+    top = scores[best_id]
+    family = tax.tasks[best_id].family
     runner = scores[ranked[1]] if len(ranked) > 1 else 0.0
-    confidence = 0.0 if top <= 0 else float(np.clip((top - runner) / max(top, 1e-9) * 2.0, 0.0, 1.0))
-    if top <= 0:
-        confidence = 0.0
+    other = next((scores[t] for t in ranked[1:] if tax.tasks[t].family != family or not family), 0.0)
+    # meaning alone (no task word, no item about it) is one weak witness
+    confidence = round(_confidence(top, other, runner) * (SOLE_MEANING + (1 - SOLE_MEANING) * corroborated[best_id]), 4)
+    top_scores = {t: round(scores[t], 4) for t in ranked[:6]}
+    why = []
+    hit = matched_words(question, [p for p, _w in matches.get(best_id, [])])
+    if hit:
+        why.append("the question's words: " + ", ".join(hit))
+    if best_id in ev.notes:
+        why.append("the provided " + ev.notes[best_id])
+    guess = {t: round(scores[t] / top, 4) for t in ranked[:3] if top > 0 and scores[t] >= 0.5 * top}
+    if confidence < MIN_CONFIDENCE:
+        vague = not matches and len(set(content_stems(question)) - _GENERIC) < 2
+        by_items = max(ev.per_task.items(), key=lambda kv: kv[1], default=None)
+        named = by_items[0] if vague and by_items else best_id
+        if ev.per_task.get(named, 0.0) >= 0.3:
+            # the question alone is not enough, but it and what the items are about agree
+            # (or the question says nothing and the items are all there is)
+            t = tax.tasks[named]
+            return TaskMatch(task=t, qualifier=None, confidence=confidence, scores=top_scores, source="items",
+                             evidence=["the provided " + ev.notes[t.id]] if t.id in ev.notes else [], guess=guess)
+        opened = _open_name(cands, ev, tax)
+        if opened is not None:
+            words, item, prefix = opened
+            return TaskMatch(task=task_from_items(words, item, prefix), qualifier=None, confidence=confidence,
+                             scores=top_scores, source="items", evidence=[f"the zoo prefix {prefix} of {item}"],
+                             guess=guess)
+        return TaskMatch(task=UNSPECIFIED_TASK if vague and not ev.per_task else OUTSIDE_GLOSSARY, qualifier=None,
+                         confidence=confidence, scores=top_scores, source="none", guess=guess)
     secondary = [
         tax.tasks[t]
         for t in ranked[1:4]
-        if scores[t] >= 0.55 * top and scores[t] > 0.2 and (kw.get(t, 0) >= ALIAS_WEIGHT or tax.related(best, t))
+        if scores[t] >= 0.55 * top and scores[t] > 0.2 and (kw_raw.get(t, 0) >= ALIAS_WEIGHT or tax.related(best_id, t))
     ]
-    if top < MIN_TASK_SCORE and not matches:
-        # nothing in the question (or the items) names a task: say so instead of guessing
-        return TaskMatch(task=UNSPECIFIED_TASK, qualifier=None, confidence=0.0,
-                         scores={t: round(scores[t], 4) for t in ranked[:6]})
-    task = tax.tasks[best]
+    task = tax.tasks[best_id]
     return TaskMatch(
         task=task,
         qualifier=_qualifier(question, task, tax),
-        confidence=round(confidence, 4),
-        scores={t: round(scores[t], 4) for t in ranked[:6]},
-        matched=matched_words(question, [p for p, _w in matches.get(best, [])]),
+        confidence=confidence,
+        scores=top_scores,
+        matched=hit,
         secondary=secondary,
+        source="glossary",
+        evidence=why,
     )

@@ -10,7 +10,7 @@ import re
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -21,6 +21,11 @@ ALIAS_WEIGHT = 1.0
 CUE_WEIGHT = 0.4
 #: A paper whose text only hints at a task (cues, no alias) is at most this much "about" it.
 CUE_ONLY_CAP = 0.3
+#: The task families of a general model hub; every bundled task belongs to one.
+FAMILIES: tuple[str, ...] = (
+    "image", "video", "3d", "audio", "language", "multimodal", "document", "tabular",
+    "time-series", "science", "recommendation", "robotics-rl", "medical", "remote-sensing",
+)
 
 
 @dataclass(frozen=True)
@@ -30,10 +35,11 @@ class Task:
     description: str
     input: str
     output: str
+    family: str = ""  # image | video | 3d | audio | language | multimodal | ... (FAMILIES)
     gerund: str = ""
     aliases: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
-    zoo_prefixes: tuple[str, ...] = ()
+    zoo_prefixes: tuple[str, ...] = ()  # a user task's own prefixes; bundled ones live in catalog
     related: tuple[str, ...] = ()
     input_template: str = ""
 
@@ -73,6 +79,7 @@ class Taxonomy:
         subjects: Sequence[Facet] = (),
         modifiers: Sequence[Facet] = (),
         glossary: Sequence[GlossaryEntry] = (),
+        prefixes: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.tasks: dict[str, Task] = {t.id: t for t in tasks}
         self.subjects = list(subjects)
@@ -86,10 +93,17 @@ class Taxonomy:
                 key = norm_key(alias)
                 if key:
                     self._glossary_index[key] = entry
+        # zoo prefix -> task ids: the catalog's vocabulary (`prefixes`), then user tasks' own
         self._prefix_index: dict[str, list[str]] = {}
+        for prefix, ids in (prefixes or {}).items():
+            known = [t for t in ids if t in self.tasks]
+            if known:
+                self._prefix_index[norm_key(prefix)] = known
         for task in self.tasks.values():
             for prefix in task.zoo_prefixes:
-                self._prefix_index.setdefault(norm_key(prefix), []).append(task.id)
+                ids = self._prefix_index.setdefault(norm_key(prefix), [])
+                if task.id not in ids:
+                    ids.append(task.id)
         self._embeddings: "weakref.WeakKeyDictionary[Any, np.ndarray]" = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
@@ -101,6 +115,18 @@ class Taxonomy:
     def related(self, a: str, b: str) -> bool:
         ta, tb = self.tasks.get(a), self.tasks.get(b)
         return bool(ta and tb and (b in ta.related or a in tb.related))
+
+    def knows_prefix(self, prefix: str | None) -> bool:
+        """Is `prefix` a zoo task prefix that names one of our tasks?"""
+        return bool(prefix) and norm_key(prefix) in self._prefix_index
+
+    def prefixes_of(self, task_id: str) -> list[str]:
+        """Normalized zoo prefixes that name `task_id`."""
+        return [p for p, ids in self._prefix_index.items() if task_id in ids]
+
+    def knows_entry(self, name: str | None) -> bool:
+        """Is `name` exactly (modulo case and punctuation) a glossary name or alias?"""
+        return bool(name) and norm_key(name) in self._glossary_index
 
     def tasks_for_prefix(self, prefix: str | None) -> list[str]:
         """Task ids a zoo prefix (`SR`, `Txt2Img`) denotes; unknown prefixes via their words."""
@@ -157,16 +183,24 @@ class Taxonomy:
 
     def task_embeddings(self, embedder: Any) -> np.ndarray:
         """Embeddings of every task profile (cached per embedder object)."""
+        return self.task_views(embedder)[0]
+
+    def task_views(self, embedder: Any) -> np.ndarray:
+        """(views, tasks, dim) embeddings of each task seen three ways: its profile
+        (name, description, aliases), its description, and "name: from input to
+        output". A casual question is often close to only one of them. Cached per embedder."""
         with self._lock:
             try:
                 cached = self._embeddings.get(embedder)
             except TypeError:
                 cached = None
-            if cached is not None and cached.shape[0] == len(self.tasks):
+            if cached is not None and cached.shape[1] == len(self.tasks):
                 return cached
-            vectors = np.asarray(
-                embedder.encode([t.profile() for t in self.tasks.values()]), dtype=np.float32
-            )
+            tasks = list(self.tasks.values())
+            texts = [t.profile() for t in tasks]
+            texts += [t.description or t.name for t in tasks]
+            texts += [f"{t.name}: from {t.input} to {t.output}" for t in tasks]
+            vectors = np.asarray(embedder.encode(texts), dtype=np.float32).reshape(3, len(tasks), -1)
             try:
                 self._embeddings[embedder] = vectors
             except TypeError:

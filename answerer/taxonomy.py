@@ -30,15 +30,17 @@ from __future__ import annotations
 
 from answerer.intent import INTENT_DESCRIPTIONS, INTENT_PATTERNS, detect_intent, intent_of, split_subquestions
 from answerer.phrases import find_phrases, matched_words, stems, with_article
-from answerer.task_detection import UNSPECIFIED_TASK, TaskMatch, detect_task, item_fields, item_task_scores, zoo_parts
+from answerer.items import Candidate, as_candidates, item_task_scores, item_text, zoo_parts
+from answerer.task_detection import OUTSIDE_GLOSSARY, UNSPECIFIED_TASK, TaskMatch, detect_task
 from answerer.taxonomy_loader import GLOSSARY_ENV, TASKS_ENV, load_taxonomy
-from answerer.tasks import ALIAS_WEIGHT, CUE_ONLY_CAP, CUE_WEIGHT, Facet, GlossaryEntry, Task, Taxonomy
+from answerer.tasks import ALIAS_WEIGHT, CUE_ONLY_CAP, CUE_WEIGHT, FAMILIES, Facet, GlossaryEntry, Task, Taxonomy
 
 __all__ = [
     "UNSPECIFIED_TASK",
     "ALIAS_WEIGHT",
     "CUE_ONLY_CAP",
     "CUE_WEIGHT",
+    "FAMILIES",
     "Facet",
     "GLOSSARY_ENV",
     "GlossaryEntry",
@@ -52,7 +54,10 @@ __all__ = [
     "detect_task",
     "find_phrases",
     "intent_of",
-    "item_fields",
+    "Candidate",
+    "OUTSIDE_GLOSSARY",
+    "as_candidates",
+    "item_text",
     "item_task_scores",
     "load_taxonomy",
     "matched_words",

@@ -67,6 +67,7 @@ def _task_from(d: Mapping[str, Any]) -> Task:
         description=str(d.get("description", "")),
         input=str(d.get("input", "")),
         output=str(d.get("output", "")),
+        family=str(d.get("family", "")),
         gerund=str(d.get("gerund") or d.get("name") or d["id"]),
         aliases=aliases,
         cues=_tuple(d.get("cues")),
@@ -115,8 +116,15 @@ def _file_stamp(paths: Sequence[str]) -> tuple:
     return tuple(stamp)
 
 
+def _prefix_tasks() -> dict[str, tuple[str, ...]]:
+    """Zoo prefix -> task ids, from the one vocabulary the catalog owns."""
+    from catalog.zoo import task_prefix_table
+
+    return {p.prefix: p.tasks for p in task_prefix_table().values() if p.tasks}
+
+
 @functools.lru_cache(maxsize=8)
-def _load(task_stamp: tuple, glossary_stamp: tuple) -> Taxonomy:
+def _load(task_stamp: tuple, glossary_stamp: tuple, prefix_stamp: tuple = ()) -> Taxonomy:
     data = _bundled("tasks.json")
     tasks = _as_list(data, "tasks")
     subjects = list(data.get("subjects", []))
@@ -149,9 +157,13 @@ def _load(task_stamp: tuple, glossary_stamp: tuple) -> Taxonomy:
         _facets(subjects),
         _facets(modifiers),
         [_glossary_from(e) for e in entries],
+        _prefix_tasks(),
     )
 
 
 def load_taxonomy() -> Taxonomy:
     """Bundled tasks + glossary merged with the user's files (re-read when they change)."""
-    return _load(_file_stamp(_user_files(TASKS_ENV)), _file_stamp(_user_files(GLOSSARY_ENV)))
+    from catalog.zoo import TASK_PREFIXES_ENV
+
+    return _load(_file_stamp(_user_files(TASKS_ENV)), _file_stamp(_user_files(GLOSSARY_ENV)),
+                 _file_stamp(_user_files(TASK_PREFIXES_ENV)))

@@ -11,13 +11,8 @@ import re
 
 
 from answerer.rank import RankedItem
-from answerer.taxonomy import (
-    UNSPECIFIED_TASK,
-    Taxonomy,
-    TaskMatch,
-    with_article as _a,
-    zoo_parts,
-)
+from answerer.items import zoo_parts
+from answerer.taxonomy import Taxonomy, TaskMatch, with_article as _a
 from answerer.answer import SupportingItem, Workflow, WorkflowStep
 
 
@@ -91,13 +86,13 @@ def _short(text: str, limit: int = 60) -> str:
 def _model_text(r: RankedItem, tm: TaskMatch, tax: Taxonomy) -> str:
     """What a leading item does: glossary for zoo models, its summary's own words for papers."""
     record = r.record
-    if r.kind == "model":
+    if r.kind == "model" and record is not None:
         prefix, arch, variant = zoo_parts(record, tax)
         entry = tax.lookup(arch) if arch else tax.lookup(r.name)
         parts = []
         if entry is not None and entry.kind != "dataset":
             parts.append(f"{_a(entry.name)} model. {as_sentence(entry.summary)}")
-        elif tm.task.id == UNSPECIFIED_TASK.id:
+        elif not tm.in_glossary:
             parts.append(f"{_a(arch)} model." if arch else "a model.")
         elif arch:
             parts.append(f"{_a(arch)} model for {tm.task.name}.")
@@ -170,7 +165,7 @@ def build_workflow(
         )
     output_text = as_sentence(task.output[0].upper() + task.output[1:])
     lead_model = next((r for r in lead if r.kind == "model"), None)
-    if lead_model is not None:
+    if lead_model is not None and lead_model.record is not None:
         _p, arch, _v = zoo_parts(lead_model.record, tax)
         entry = tax.lookup(arch) if arch else None
         if entry is not None and entry.output and entry.kind != "dataset":
@@ -187,7 +182,7 @@ def build_workflow(
         for r in ranking if r.name not in lead_names and r.fit == "poor"
     ]
     wf_notes: list[str] = []
-    named = task.id != UNSPECIFIED_TASK.id
+    named = tm.in_glossary
     for r in ranking:
         if named and r.role == "recommended" and r.fit == "poor":
             notes.append(

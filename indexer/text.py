@@ -3,7 +3,7 @@
 Zoo names are terse (`Txt2Img-StableDiffusionV1-CyberRealistic`); neither an
 embedding model nor BM25 knows that `Txt2Img` means "text-to-image
 generation" or that `SR` means "super-resolution". So the indexed text spells
-the task out in words, splits CamelCase architecture/variant names, and keeps
+the task out in words (from the one prefix vocabulary, `catalog.zoo`), splits CamelCase architecture/variant names, and keeps
 the raw name too (for exact-name lexical hits). Items without a summary borrow
 the questions of the documents that recommended them: that is the only
 evidence of what they are for.
@@ -15,83 +15,7 @@ import hashlib
 import re
 from typing import Sequence
 
-#: Zoo task prefix -> words. Keys are matched case-insensitively, ignoring '-' and '_'.
-TASK_WORDS: dict[str, str] = {
-    # generation
-    "Txt2Img": "text-to-image generation",
-    "Img2Img": "image-to-image translation",
-    "Txt2Vid": "text-to-video generation",
-    "Img2Vid": "image-to-video generation",
-    "Vid2Vid": "video-to-video translation",
-    "Txt2Speech": "text-to-speech synthesis",
-    "TTS": "text-to-speech synthesis",
-    "Txt2Audio": "text-to-audio generation",
-    "Txt2Music": "text-to-music generation",
-    "Txt23D": "text-to-3D generation",
-    "Txt2Motion": "text-to-motion generation",
-    "Img23D": "image-to-3D reconstruction",
-    "Txt2Txt": "text generation",
-    "StyleTransfer": "style transfer",
-    "Style": "style transfer",
-    "Adapter": "image-prompt adapter for text-to-image generation",
-    "LipSync": "lip-sync video generation",
-    "NovelView": "novel view synthesis",
-    "SalientSeg": "salient object segmentation",
-    "Edit": "image editing",
-    "FaceSwap": "face swapping",
-    # restoration / enhancement
-    "Deblur": "image deblurring",
-    "SR": "super-resolution upscaling",
-    "VSR": "video super-resolution upscaling",
-    "VideoSR": "video super-resolution upscaling",
-    "Upscale": "super-resolution upscaling",
-    "Denoise": "image denoising",
-    "Inpaint": "image inpainting",
-    "Outpaint": "image outpainting",
-    "Dehaze": "image dehazing",
-    "Derain": "image deraining",
-    "Desnow": "image desnowing",
-    "LowLight": "low-light enhancement",
-    "Enhance": "image enhancement",
-    "Restore": "image restoration",
-    "IR": "image restoration",
-    "FaceRestore": "face restoration",
-    "Colorize": "image colorization",
-    "HDR": "high dynamic range (HDR) reconstruction",
-    "Demosaic": "image demosaicing",
-    "Deblock": "compression artifact removal",
-    "Relight": "image relighting",
-    "FrameInterp": "video frame interpolation",
-    "Interp": "video frame interpolation",
-    "Retouch": "photo retouching",
-    # perception
-    "Seg": "segmentation",
-    "SemSeg": "semantic segmentation",
-    "InstSeg": "instance segmentation",
-    "Det": "object detection",
-    "Cls": "image classification",
-    "Classify": "image classification",
-    "Depth": "depth estimation",
-    "Pose": "pose estimation",
-    "Flow": "optical flow",
-    "Matting": "image matting",
-    "Track": "object tracking",
-    "Keypoint": "keypoint detection",
-    "FaceDet": "face detection",
-    "FaceRec": "face recognition",
-    "OCR": "optical character recognition",
-    "Normal": "surface normal estimation",
-    "NVS": "novel view synthesis",
-    "NeRF": "neural radiance fields novel view synthesis",
-    # language / multimodal
-    "Img2Txt": "image captioning",
-    "Caption": "image captioning",
-    "VQA": "visual question answering",
-    "Speech2Txt": "speech recognition",
-    "ASR": "speech recognition",
-    "Translate": "machine translation",
-    "Embed": "embedding",
-}
+from catalog.zoo import task_prefix
 
 # Abbreviations used inside unknown prefixes ("Sketch2Img" -> "sketch to image").
 _ABBREVIATIONS = {
@@ -107,11 +31,10 @@ _ABBREVIATIONS = {
 }
 
 
-def _key(prefix: str) -> str:
-    return re.sub(r"[-_\s]", "", prefix).lower()
-
-
-_TASK_INDEX = {_key(k): v for k, v in TASK_WORDS.items()}
+def _known_words(prefix: str) -> str:
+    """Words of a prefix in the zoo vocabulary (`catalog/data/task_prefixes.txt`), or ""."""
+    entry = task_prefix(prefix)
+    return entry.words if entry else ""
 
 # Words inside a CamelCase name: "ViT"/"DiT", acronyms before a word ("ESRGANModel"),
 # words with an optional leading acronym letter ("UNet"), acronyms, numbers ("4x", "1.5").
@@ -147,7 +70,7 @@ def expand_task(prefix: str | None) -> str:
     """
     if not prefix:
         return ""
-    known = _TASK_INDEX.get(_key(prefix))
+    known = _known_words(prefix)
     if known:
         return known
     words = []
@@ -157,8 +80,8 @@ def expand_task(prefix: str | None) -> str:
             words.append("to")
         elif low in _ABBREVIATIONS:
             words.append(_ABBREVIATIONS[low])
-        elif _key(word) in _TASK_INDEX:
-            words.append(_TASK_INDEX[_key(word)])
+        elif _known_words(word):
+            words.append(_known_words(word))
         else:
             words.append(word if word.isupper() and len(word) > 1 else low)
     return " ".join(words)
@@ -203,7 +126,7 @@ def item_text(
     if kind == "model":
         if task is None and architecture is None and "-" in name:
             head, _, rest = name.partition("-")
-            if _key(head) in _TASK_INDEX:
+            if task_prefix(head) is not None:
                 task, architecture = head, rest
         if task or architecture or variant:
             words = " ".join(

@@ -180,17 +180,25 @@ class App:
         return compose(doc.question, doc.items, self.embedder, source=doc.text)
 
     def ask(self, question: str, k: int = 6):
-        """Retrieve from the whole catalog, then compose as for a prompt file."""
+        """Retrieve from the whole catalog, then compose as for a prompt file.
+
+        Nothing was recommended by anyone, so every item is "related"; its search
+        score goes into the answer's ranking and task evidence (the answer agrees
+        with the search under it).
+        """
         from answerer.compose import compose
-        from catalog.records import ParsedItem
 
         results = self.search(question, k=k)
         records = self.catalog.records([r.key for r in results])
-        items = [
-            ParsedItem(item=rec, role="recommended" if rec.kind == "model" else "related", position=pos, line=0)
-            for pos, rec in enumerate(records)
-        ]
-        return compose(question, items, self.embedder, source=None)
+        return compose(question, [(rec, "related") for rec in records], self.embedder, source=None,
+                       retrieval=retrieval_strengths(results, [rec.key for rec in records]))
+
+
+def retrieval_strengths(results: list[SearchResult], keys: list[str]) -> list[float]:
+    """Search results -> one strength in [0, 1] per key: half the score relative to the best, half the rank."""
+    top = max((r.score for r in results), default=0.0) or 1.0
+    strength = {r.key: 0.5 * max(r.score, 0.0) / top + 0.5 / (1.0 + rank) for rank, r in enumerate(results)}
+    return [round(strength.get(key, 0.0), 4) for key in keys]
 
 
 def _one_line(exc: BaseException) -> str:

@@ -14,7 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+# the seeds sit next to the checkout (../shared/seeds); a worktree elsewhere names them with MODELKB_SEEDS
+SEEDS = Path(os.environ.get("MODELKB_SEEDS") or ROOT.parent / "shared" / "seeds")
 DATA = Path(__file__).resolve().parent / "data"
 
 

@@ -14,7 +14,7 @@ from catalog import parse_bytes, parse_file
 
 DATA = Path(__file__).resolve().parent / "data"
 LABELED = DATA / "labeled"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from conftest import SEEDS  # noqa: E402  (one place says where the seeds are)
 
 PROMPT = """You are an AI scientist.
 

@@ -13,7 +13,7 @@ from catalog.records import ItemRecord
 
 DATA = Path(__file__).resolve().parent / "data"
 LABELED = DATA / "labeled"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from conftest import SEEDS  # noqa: E402  (one place says where the seeds are)
 
 
 def _seed(seeds_dir: Path, prefix: str):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from answerer.taxonomy import (
+    FAMILIES,
     detect_intent,
     detect_task,
     item_task_scores,
@@ -31,13 +32,15 @@ def _seed(seeds_dir: Path, prefix: str):
 
 def test_task_taxonomy_is_rich_and_complete():
     tax = load_taxonomy()
-    assert len(tax.tasks) >= 25
+    assert len(tax.tasks) >= 100
     for task in tax.tasks.values():
         assert task.name and task.description and task.input and task.output, task.id
+        assert task.family in FAMILIES, task.id
         assert task.aliases, f"{task.id} has no aliases: it could never be detected"
+    assert {t.family for t in tax.tasks.values()} == set(FAMILIES)  # every family is covered
     sr = tax.task("super-resolution")
     assert sr.name == "single-image super-resolution"
-    assert "SR" in sr.zoo_prefixes
+    assert tax.tasks_for_prefix("SR") == ["super-resolution"]  # from catalog's one vocabulary
     for word in ("upscale", "upscaling", "enlarge", "doubled the size"):
         assert word in sr.aliases
     for cue in ("4x", "low-resolution", "pixelated", "cctv"):
@@ -73,7 +76,8 @@ def test_user_files_extend_and_override_the_bundled_knowledge(tmp_path, monkeypa
     tax = load_taxonomy()
     assert tax.task("sonar-denoising").name == "sonar image denoising"
     assert tax.task("super-resolution").name == "image upscaling (custom name)"
-    assert "SR" in tax.task("super-resolution").zoo_prefixes  # fields not given are kept
+    assert tax.task("super-resolution").family == "image"  # fields not given are kept
+    assert tax.tasks_for_prefix("SR") == ["super-resolution"]
     assert tax.lookup("SonarNet").summary == "A sonar network."
     assert tax.tasks_for_prefix("SonarDN") == ["sonar-denoising"]
     assert detect_task("my sonar pictures are full of speckle").id == "sonar-denoising"

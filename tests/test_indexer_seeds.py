@@ -16,7 +16,8 @@ import pytest
 
 from indexer.evaluate import average_precision, recall_at, reciprocal_rank, summarize
 from indexer.store import IndexEntry, SearchIndex
-from indexer.text import TASK_WORDS, item_text
+from catalog.zoo import task_prefix
+from indexer.text import item_text
 
 
 @dataclass
@@ -56,7 +57,7 @@ def seed_corpus(seeds: Path) -> tuple[dict[str, SeedItem], dict[str, set[str]]]:
             continue
         for name, summary in _items(text):
             head = name.split("-", 1)[0]
-            kind = "model" if "-" in name and head in TASK_WORDS and " " not in name else "paper"
+            kind = "model" if "-" in name and task_prefix(head) is not None and " " not in name else "paper"
             item = items.setdefault(name, SeedItem(name, kind))
             item.summary = item.summary or summary
             if kind == "model":

@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+from conftest import SEEDS  # noqa: E402  (one place says where the seeds are)
 PAPER_POOL = 12  # arXiv id variants: keeps the distinct items (and embedding time) small
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from modelkb.inputs import expand
 pytestmark = pytest.mark.real_model
 
 PROMPT_SEEDS = ("000", "002", "003", "004")
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from conftest import SEEDS  # noqa: E402  (one place says where the seeds are)
 
 
 @pytest.fixture(scope="module")

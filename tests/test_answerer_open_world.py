@@ -1,0 +1,153 @@
+"""Questions nobody anticipated: tasks named from evidence, abstention, and `ask` agreeing with search."""
+
+from __future__ import annotations
+
+import pytest
+
+from answerer.compose import compose
+from answerer.items import item_task_scores
+from answerer.render import to_markdown
+from answerer.taxonomy import detect_task, load_taxonomy
+from catalog import parse_bytes
+from catalog.records import ItemRecord
+
+HUMMING = "Which model can turn my humming into a full song?"
+
+MUSICGEN = {"name": "Simple and Controllable Music Generation", "paper": "https://arxiv.org/abs/2306.05284",
+            "github": "https://github.com/facebookresearch/audiocraft",
+            "summary": "MusicGen is a single language model over several streams of compressed audio tokens that "
+                       "generates music from a text description. It can also follow a melody, such as a hummed or "
+                       "whistled tune, given as a chromagram."}
+MUSICLM = {"name": "MusicLM: Generating Music From Text", "paper": "https://arxiv.org/abs/2301.11325",
+           "summary": "MusicLM generates high-fidelity music at 24 kHz from text descriptions, consistent over "
+                      "several minutes. It can be conditioned on both text and a melody, turning whistled and "
+                      "hummed melodies into music in the style a caption describes."}
+JUKEBOX = {"name": "Jukebox: A Generative Model for Music", "paper": "https://arxiv.org/abs/2005.00341",
+           "summary": "Jukebox generates music with singing in the raw audio domain, compressing audio with a "
+                      "multi-scale VQ-VAE and modeling the codes with autoregressive transformers."}
+SAM_PAPER = {"name": "Segment Anything", "paper": "https://arxiv.org/abs/2304.02643",
+             "summary": "A promptable image segmentation model trained on 1 billion masks that outputs a mask for "
+                        "any object from a click, a box or text, zero-shot on new images."}
+YOLOX = {"name": "YOLOX: Exceeding YOLO Series in 2021", "paper": "https://arxiv.org/abs/2107.08430",
+         "summary": "An anchor-free YOLO object detector with a decoupled head, real-time on a GPU."}
+KNITTING = {"name": "Neural Inverse Knitting: From Images to Manufacturing Instructions",
+            "paper": "https://arxiv.org/abs/1902.02752",
+            "summary": "We map images of knitted fabric to the instruction programs that industrial knitting "
+                       "machines execute, using a network trained on rendered and real knit samples."}
+
+
+def _doc(make_prompt, question, models=(), papers=()):
+    return parse_bytes(make_prompt(question, models, papers).encode(), "q.txt")
+
+
+# -- a zoo prefix names a model's task for certain -------------------------------------
+
+
+def test_zoo_prefixes_come_from_the_catalog_vocabulary():
+    tax = load_taxonomy()
+    scores, source = item_task_scores(ItemRecord(key="m", kind="model", name="Txt2Music-MusicGen-Small"), tax)
+    assert source == "zoo" and scores == {"music-generation": 1.0}
+    for prefix, task in (("ASR", "speech-recognition"), ("Track", "object-tracking"), ("Forecast", "time-series-forecasting")):
+        assert tax.tasks_for_prefix(prefix) == [task]
+
+
+@pytest.mark.real_model
+def test_a_recommended_txt2music_model_names_text_to_music(real_embedder, make_prompt):
+    doc = _doc(make_prompt, "What would this do for me, and how would I use it?",
+               [{"name": "Txt2Music-MusicGen-Small", "paper": "https://arxiv.org/abs/2306.05284"}], [YOLOX])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.base_name == "text-to-music generation"
+    assert answer.task.family == "audio"
+    assert answer.ranking[0].name == "Txt2Music-MusicGen-Small"
+    assert "Txt2Music-MusicGen-Small (zoo prefix)" in to_markdown(answer)
+
+
+@pytest.mark.real_model
+def test_a_prefix_the_glossary_lacks_names_the_task_from_the_items(real_embedder, make_prompt, tmp_path, monkeypatch):
+    vocab = tmp_path / "prefixes.txt"
+    vocab.write_text("Knit2Pattern | knitting pattern generation\n", encoding="utf-8")
+    monkeypatch.setenv("MODELKB_TASK_PREFIXES", str(vocab))
+    doc = _doc(make_prompt, "Can any model turn a photo of a sweater into a knitting pattern I can follow?",
+               [{"name": "Knit2Pattern-InverseKnit-Base"}], [KNITTING, YOLOX])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.source == "items"
+    assert answer.task.name == "knitting pattern generation"
+    assert answer.task.family == ""  # no glossary family is claimed
+    assert "Knit2Pattern" in answer.task.description
+
+
+# -- abstention -----------------------------------------------------------------------
+
+
+@pytest.mark.real_model
+def test_a_task_in_no_glossary_entry_gets_no_glossary_heading(real_embedder, make_prompt):
+    doc = _doc(make_prompt, "Can any model turn a photo of a sweater into a knitting pattern I can follow?",
+               [], [KNITTING, YOLOX])
+    answer = compose(doc, embedder=real_embedder)
+    tax = load_taxonomy()
+    assert answer.task.source == "none" and answer.task.id not in tax.tasks
+    assert answer.task.family == ""
+    assert answer.task.name == "a task outside the glossary"
+    md = to_markdown(answer)
+    assert md.startswith("# Answer: a task outside the glossary")
+    # explained from the items' own words, led by the item that is about knitting
+    assert answer.ranking[0].name == KNITTING["name"]
+    assert "From the items: " + KNITTING["name"] in answer.task.description
+    assert "object detection" not in answer.ranking[0].fit_reason
+
+
+# -- the humming question -------------------------------------------------------------------
+
+
+@pytest.mark.real_model
+def test_humming_question_is_music_generation_even_with_a_sam_checkpoint_recommended(real_embedder, make_prompt):
+    doc = _doc(make_prompt, HUMMING, [{"name": "InstSeg-SAM-ViT-H", "paper": "https://arxiv.org/abs/2304.02643"}],
+               [MUSICGEN, MUSICLM, JUKEBOX])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.base_name == "text-to-music generation" and answer.task.family == "audio"
+    assert answer.ranking[0].name in (MUSICGEN["name"], MUSICLM["name"])
+    sam = next(r for r in answer.ranking if r.name == "InstSeg-SAM-ViT-H")
+    assert sam.fit == "poor" and answer.ranking[-1].name == "InstSeg-SAM-ViT-H"
+    # no item is said to be about a task its own text does not support
+    for r in answer.ranking:
+        if r.name != "InstSeg-SAM-ViT-H":
+            assert not any("segmentation" in t or "super-resolution" in t for t in r.item_tasks), r
+
+
+@pytest.mark.real_model
+def test_detected_family_never_crosses_to_images_for_audio_questions(real_embedder):
+    for question in (HUMMING, "Who said what in my recording of a four-person meeting?",
+                     "Split this song into vocals, drums and bass so I can make a karaoke track."):
+        match = detect_task(question, (), real_embedder)
+        assert match.family in ("audio", ""), (question, match.name)
+
+
+# -- ask agrees with search -------------------------------------------------------------------
+
+
+@pytest.mark.real_model
+def test_ask_leads_with_the_best_search_results_and_agrees_on_the_task(real_embedder, make_prompt, isolated_home):
+    from modelkb.app import App
+
+    app = App(embedder=real_embedder)
+    files = [
+        make_prompt("How does AI compose music from a text description?",
+                    [{"name": "Txt2Music-MusicGen-Small", "paper": "https://arxiv.org/abs/2306.05284"}],
+                    [MUSICGEN, MUSICLM, JUKEBOX]),
+        make_prompt("How do I cut out my dog from a photo with one click?",
+                    [{"name": "InstSeg-SAM-ViT-H", "paper": "https://arxiv.org/abs/2304.02643"}], [SAM_PAPER]),
+        make_prompt("Which detector runs in real time on a webcam?", [], [YOLOX]),
+    ]
+    try:
+        for i, text in enumerate(files):
+            app.catalog.ingest(parse_bytes(text.encode(), f"f{i}.txt"))
+        hits = app.search(HUMMING, k=6)
+        answer = app.ask(HUMMING, k=6)
+    finally:
+        app.catalog.close()
+    music = {"Txt2Music-MusicGen-Small", MUSICGEN["name"], MUSICLM["name"], JUKEBOX["name"]}
+    assert hits[0].name in music  # search gets it right ...
+    assert answer.ranking[0].name in [h.name for h in hits[:2]]  # ... and the answer leads with it
+    assert answer.ranking[0].name in music
+    assert answer.task.base_name == "text-to-music generation"
+    assert all(r.role == "related" for r in answer.ranking)  # nobody recommended anything
