@@ -66,9 +66,11 @@ class BackedIndex:
         weights: Sequence[float] = DEFAULT_WEIGHTS,
         rrf_k: int = RRF_K,
         batch_size: int = 64,
+        query_embedder: Embedder | None = None,
     ) -> None:
         self.backend = backend
         self.embedder = embedder
+        self.query_embedder = query_embedder or embedder  # e.g. the torch-free ONNX one
         self.row = row
         self.fusion: Fusion = fusion
         self.weights = tuple(float(w) for w in weights)
@@ -180,7 +182,7 @@ class BackedIndex:
         terms = tokenize(query)
         if mode == "lexical":
             return [Hit(i, s, None, s) for i, s in self.backend.lexical_top(terms, k, allowed_ids, where)]
-        qvec = normalize_rows(np.asarray(self.embedder.encode([query]), dtype=np.float32))[0]
+        qvec = normalize_rows(np.asarray(self.query_embedder.encode([query]), dtype=np.float32))[0]
         if mode == "dense":
             return [Hit(i, c, c, None) for i, c in self.backend.dense_top(qvec, k, allowed_ids, where)]
         depth = max(50, 5 * k)

@@ -135,6 +135,15 @@ class SentenceTransformerEmbedder:
         """The path or name the model is loaded from."""
         return self._location
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model (hence torch) is already in memory."""
+        return self._model is not None
+
+    def model(self) -> Any:
+        """The sentence_transformers.SentenceTransformer, loaded on first use."""
+        return self._load()
+
     def _load(self) -> Any:
         if self._model is not None:
             return self._model

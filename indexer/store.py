@@ -54,6 +54,8 @@ class SearchIndex:
 
     Exact inner product (IndexFlatIP) below `approx_threshold` items, HNSW at or
     above it. `fusion` picks how hybrid search combines the two rankings.
+    `query_embedder` (same model name and dimension) embeds search queries, e.g. a
+    torch-free `indexer.onnx_encoder.QueryEmbedder`; default: `embedder`.
     """
 
     def __init__(
@@ -70,11 +72,13 @@ class SearchIndex:
         ef_search: int = 256,
         batch_size: int = 64,
         max_stale: float = 0.25,
+        query_embedder: Embedder | None = None,
     ) -> None:
         if fusion not in ("rrf", "weighted"):
             raise ValueError(f"unknown fusion {fusion!r}; use 'rrf' or 'weighted'")
         self.directory = Path(directory)
         self.embedder = embedder
+        self.query_embedder = query_embedder or embedder
         self.approx_threshold = int(approx_threshold)
         self.fusion: Fusion = fusion
         self.weights = tuple(float(w) for w in weights)
@@ -363,5 +367,5 @@ class SearchIndex:
         ]
 
     def _query_vector(self, query: str) -> np.ndarray:
-        vec = np.asarray(self.embedder.encode([query]), dtype=np.float32)
+        vec = np.asarray(self.query_embedder.encode([query]), dtype=np.float32)
         return normalize_rows(vec)[0]

@@ -60,6 +60,7 @@ class App:
     def __init__(self, settings: Settings | None = None, embedder=None, notify: Notify | None = None):
         self.settings = settings or load_settings()
         self._embedder = embedder
+        self._query_embedder = None
         self.notify: Notify = notify or (lambda msg: None)
 
     @cached_property
@@ -74,12 +75,23 @@ class App:
             self._embedder = make_embedder(self.settings.model)
         return self._embedder
 
+    @property
+    def query_embedder(self):
+        """Embeds questions: the torch-free ONNX export beside the index when it is valid
+        for the model, else `embedder` itself (see indexer/onnx_encoder.py)."""
+        if self._query_embedder is None:
+            from indexer.onnx_encoder import query_embedder_for
+
+            self._query_embedder = query_embedder_for(self.embedder, self.settings.index_dir, self.notify)
+        return self._query_embedder
+
     @cached_property
     def index(self):
         """pgvector in a PostgreSQL catalog that has it, else FAISS files (modelkb.backends)."""
         from modelkb.backends import open_index
 
-        return open_index(self.settings, self.catalog, self.embedder, self.notify)
+        return open_index(self.settings, self.catalog, self.embedder, self.notify,
+                          query_embedder=self.query_embedder)
 
     # -- ingest ------------------------------------------------------------
 
@@ -137,7 +149,27 @@ class App:
         report = write(self.index_entries, progress=progress)  # read under the index lock
         if report.rebuilt and report.reason:
             self.notify(f"search index rebuilt: {report.reason}")
+        self.refresh_query_export()
         return report
+
+    def refresh_query_export(self) -> None:
+        """Export the model to ONNX for torch-free queries when torch is loaded anyway
+        and no valid export exists; a failure only means queries keep using torch."""
+        from indexer.onnx_encoder import QueryEmbedder
+
+        query = self.query_embedder
+        if not isinstance(query, QueryEmbedder) or not query.base.loaded:
+            return
+        from indexer.onnx_export import ensure_export
+
+        try:
+            written = ensure_export(query.base, query.folder)
+        except Exception as exc:  # noqa: BLE001 - an optimization failing must not fail the ingest
+            self.notify(f"queries keep using sentence-transformers: {' '.join(str(exc).split())[:300]}")
+            return
+        if written is not None:
+            query.forget()
+            self.notify(f"exported the embedding model to ONNX for fast queries ({query.folder})")
 
     def doctor(self) -> list[str]:
         """Problems between the catalog and its search index; empty when healthy."""
@@ -177,7 +209,7 @@ class App:
         doc = parse_bytes(f.read_or_fail(), f.name)
         if ingest:
             self.catalog.ingest(doc)
-        return compose(doc.question, doc.items, self.embedder, source=doc.text)
+        return compose(doc.question, doc.items, self.query_embedder, source=doc.text)
 
     def ask(self, question: str, k: int = 6):
         """Retrieve from the whole catalog, then compose as for a prompt file.
@@ -190,7 +222,7 @@ class App:
 
         results = self.search(question, k=k)
         records = self.catalog.records([r.key for r in results])
-        return compose(question, [(rec, "related") for rec in records], self.embedder, source=None,
+        return compose(question, [(rec, "related") for rec in records], self.query_embedder, source=None,
                        retrieval=retrieval_strengths(results, [rec.key for rec in records]))
 
 

@@ -18,8 +18,11 @@ def is_postgres(url: str) -> bool:
     return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
-def open_index(settings: Settings, catalog: Any, embedder: Any, notify: Callable[[str], None]) -> Any:
-    """The index for this catalog: `BackedIndex` over pgvector when possible, else `SearchIndex`."""
+def open_index(settings: Settings, catalog: Any, embedder: Any, notify: Callable[[str], None],
+               query_embedder: Any = None) -> Any:
+    """The index for this catalog: `BackedIndex` over pgvector when possible, else `SearchIndex`.
+
+    `query_embedder` (same model) embeds search queries, e.g. the torch-free ONNX one."""
     if is_postgres(settings.db_url):
         from db.vector_store import PgVectorStore, VectorRow
         from indexer.backed import BackedIndex
@@ -27,12 +30,12 @@ def open_index(settings: Settings, catalog: Any, embedder: Any, notify: Callable
         store = PgVectorStore(catalog.engine, embedder.name, embedder.dimension)
         problem = store.unavailable()
         if problem is None:
-            return BackedIndex(store, embedder, VectorRow)
+            return BackedIndex(store, embedder, VectorRow, query_embedder=query_embedder)
         notify(f"{problem}: using a local FAISS index in {settings.index_dir} "
                "(install pgvector in the database to share one index)")
     from indexer.store import SearchIndex
 
-    return SearchIndex(settings.index_dir, embedder)
+    return SearchIndex(settings.index_dir, embedder, query_embedder=query_embedder)
 
 
 def index_location(index: Any) -> str:
