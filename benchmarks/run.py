@@ -18,6 +18,8 @@ Sections, all in one process and one run so the ratios compare like with like:
 5. cli        cold start: `modelkb --help` and a first `modelkb search`
               (subprocess, median of 3);
 6. beir_tiny  `modelkb eval` metrics on tests/data/beir_tiny.
+7. cold_start one-shot `modelkb search` with / without the ONNX export vs
+              `python -c "import torch"` (cold_start.py; its own catalog).
 
 Results: benchmarks/results/<date>.json and latest.json. Timings only; no
 thresholds are asserted except the correctness check of (2).
@@ -47,7 +49,7 @@ import modelkb.config  # noqa: E402,F401  (sets the offline environment before t
 
 import numpy as np  # noqa: E402
 
-SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "beir_tiny")
+SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "beir_tiny", "cold_start")
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -474,6 +476,10 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
     if "cli" in s:
         v = s["cli"]
         lines.append(f"cli       --help {v['help_s']:.2f}s, first search {v['first_search_s']:.2f}s (median of 3, cold process)")
+    if "cold_start" in s:
+        from cold_start import summary_line
+
+        lines.append(summary_line(s["cold_start"]))
     if "beir_tiny" in s:
         m = s["beir_tiny"]["metrics"]
         lines.append("beir_tiny " + ", ".join(
@@ -532,6 +538,10 @@ def main() -> int:
             sections["faiss"] = bench_faiss(work, [int(x) for x in args.sizes.split(",") if x.strip()])
         if "beir_tiny" in only:
             sections["beir_tiny"] = bench_beir_tiny(embedder)
+        if "cold_start" in only:
+            from cold_start import bench_cold_start
+
+            sections["cold_start"] = bench_cold_start(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -6,6 +6,7 @@ only a marker file named EMPTY.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -30,6 +31,23 @@ def save_bm25(folder: Path, texts: Sequence[str]) -> Any:
     return bm25
 
 
+def _bm25s_for_search() -> Any:
+    """bm25s, imported without scipy when nothing has loaded scipy yet.
+
+    bm25s needs scipy only to build an index (its numpy builder makes the same arrays),
+    while importing scipy.sparse is a few hundred ms of a one-shot `modelkb search`.
+    """
+    if "bm25s" not in sys.modules and "scipy.sparse" not in sys.modules:
+        sys.modules["scipy.sparse"] = None  # type: ignore[assignment]  # `import scipy.sparse` now fails
+        try:
+            import bm25s  # noqa: F401
+        finally:
+            del sys.modules["scipy.sparse"]
+    import bm25s
+
+    return bm25s
+
+
 def load_bm25(folder: Path, count: int) -> tuple[Any, str | None]:
     """(retriever, None) when `folder` holds a BM25 index of `count` texts, else
     (None, what is wrong). For count 0 the retriever is None and only the marker is checked."""
@@ -38,8 +56,7 @@ def load_bm25(folder: Path, count: int) -> tuple[Any, str | None]:
     if not folder.is_dir():
         return None, "bm25/ is missing"
     try:
-        import bm25s
-
+        bm25s = _bm25s_for_search()
         retriever = bm25s.BM25.load(str(folder), show_progress=False)
         if retriever.scores.get("num_docs") != count:
             return None, f"bm25/ indexes {retriever.scores.get('num_docs')} texts, expected {count}"

@@ -193,3 +193,32 @@ def test_many_processes_opening_a_new_catalog_at_once(db_url):
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err
         assert out.strip() == head_revision()
+
+
+def test_quick_head_agrees_with_alembic(migrations_with_next, monkeypatch):
+    assert db.engine.quick_head_revision() == head_revision() == NEXT
+    monkeypatch.setattr(db.engine, "MIGRATIONS", RELEASED_MIGRATIONS)
+    assert db.engine.quick_head_revision() == head_revision()
+
+
+def test_quick_head_gives_way_to_alembic_on_a_branch(migrations_with_next):
+    (migrations_with_next / "versions" / "8888_branch.py").write_text(
+        'revision = "8888"\ndown_revision = "0001"\nbranch_labels = None\n'
+    )
+    assert db.engine.quick_head_revision() is None  # two heads: not a plain chain
+
+
+_OPEN_MODULES = """
+import sys
+from db import Catalog
+cat = Catalog(sys.argv[1])
+cat.close()
+print(sorted(m for m in ('alembic', 'alembic.script', 'alembic.runtime.migration') if m in sys.modules))
+"""
+
+
+def test_opening_a_current_catalog_does_not_import_alembic(db_url):
+    Catalog(db_url).close()  # created (Alembic runs)
+    out = subprocess.run([sys.executable, "-c", _OPEN_MODULES, db_url], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert out.strip() == "[]"
