@@ -26,6 +26,7 @@ import numpy as np
 from indexer.embedder import EmbedderError, SentenceTransformerEmbedder
 from indexer.files import fsync_write, locked
 from indexer.onnx_encoder import (
+    DATA_FILE,
     EXPORT_FORMAT,
     EXPORT_FORMAT_VERSION,
     EXPORT_MANIFEST,
@@ -40,6 +41,7 @@ from indexer.onnx_encoder import (
 
 LOCK = "onnx.lock"  # beside the export folder: one exporter at a time
 _TMP_PREFIX = ".onnx-tmp-"
+OPTIMIZED = "ORT_ENABLE_EXTENDED"  # graph optimizations applied at export (not layout-specific ones)
 _OLD_PREFIX = ".onnx-old-"
 
 #: Texts the export must embed like sentence-transformers does.
@@ -102,18 +104,37 @@ def _write_export(model: Any, tmp: Path, names: list[str]) -> None:
     args = tuple(sample[n] for n in names)
     axes = {n: {0: "batch", 1: "tokens"} for n in names}
     axes["last_hidden_state"] = {0: "batch", 1: "tokens"}
+    traced, optimized = tmp / "traced.onnx", tmp / "optimized.onnx"
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer / deprecation chatter, not actionable for users
         torch.onnx.export(
-            _traceable(model[0].auto_model, names), args, str(tmp / MODEL_FILE),
+            _traceable(model[0].auto_model, names), args, str(traced),
             input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
             opset_version=17, do_constant_folding=True, dynamo=False,
         )
+    _optimize(traced, optimized, tmp / MODEL_FILE)
+    traced.unlink()
+    optimized.unlink()
     from tokenizers import Tokenizer
 
     backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())  # a copy: the model's stays as it was
     configure_tokenizer(backend, int(model.max_seq_length), int(tokenizer.pad_token_id), str(tokenizer.pad_token))
     backend.save(str(tmp / TOKENIZER_FILE))
+
+
+def _optimize(traced: Path, optimized: Path, target: Path) -> None:
+    """Let onnxruntime optimize the graph once (fusions; `OPTIMIZED` level) and store it with
+    its weights in a separate file, which onnxruntime memory-maps when a search loads it."""
+    import onnx
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, OPTIMIZED)
+    options.optimized_model_filepath = str(optimized)
+    ort.InferenceSession(str(traced), options, providers=["CPUExecutionProvider"])
+    onnx.save_model(onnx.load(str(optimized)), str(target), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location=DATA_FILE, size_threshold=1024)
 
 
 def _max_diff(encoder: OnnxEncoder, embedder: SentenceTransformerEmbedder) -> float:
@@ -158,7 +179,8 @@ def export_onnx(embedder: SentenceTransformerEmbedder, folder: Path) -> dict[str
             "pooling": "mean",
             "inputs": names,
             "output": "last_hidden_state",
-            "files": {n: (tmp / n).stat().st_size for n in (MODEL_FILE, TOKENIZER_FILE)},
+            "optimized": OPTIMIZED,
+            "files": {n: (tmp / n).stat().st_size for n in (MODEL_FILE, DATA_FILE, TOKENIZER_FILE)},
             "torch": torch.__version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
@@ -174,6 +196,8 @@ def export_onnx(embedder: SentenceTransformerEmbedder, folder: Path) -> dict[str
                 f"(more than {TOLERANCE:.0e}); not used"
             )
         manifest["max_abs_diff"] = diff
+        manifest["probe"] = {"text": PROBES[0],
+                             "vector": [round(float(x), 7) for x in embedder.encode([PROBES[0]])[0]]}
         fsync_write(tmp / EXPORT_MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
         _install(tmp, folder)
         return manifest

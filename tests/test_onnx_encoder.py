@@ -16,6 +16,7 @@ import pytest
 
 from indexer.embedder import SentenceTransformerEmbedder
 from indexer.onnx_encoder import (
+    DATA_FILE,
     EXPORT_MANIFEST,
     MODEL_FILE,
     OnnxEncoder,
@@ -136,14 +137,21 @@ def test_missing_export_falls_back_to_sentence_transformers(real_embedder, tmp_p
 
 
 @pytest.mark.real_model
-@pytest.mark.parametrize("damage", ["truncated model", "garbage model", "bad manifest", "no tokenizer"])
+@pytest.mark.parametrize("damage", ["truncated model", "garbage model", "truncated weights", "garbage weights",
+                                    "bad manifest", "no tokenizer"])
 def test_corrupt_export_falls_back_with_a_notice(real_embedder, export_dir, tmp_path, damage):
     folder = _linked_copy(export_dir, tmp_path / "onnx")
     model = folder / MODEL_FILE
     if damage == "truncated model":
-        _replace(model, model.read_bytes()[: 1 << 20])
+        _replace(model, model.read_bytes()[: model.stat().st_size // 2])
     elif damage == "garbage model":  # same size, so only loading it can tell
         _replace(model, os.urandom(model.stat().st_size))
+    elif damage == "truncated weights":
+        _replace(folder / DATA_FILE, (folder / DATA_FILE).read_bytes()[:-4096])
+    elif damage == "garbage weights":  # loads fine, computes nonsense: the probe vector tells
+        data = bytearray((folder / DATA_FILE).read_bytes())
+        data[4096:1 << 20] = os.urandom((1 << 20) - 4096)
+        _replace(folder / DATA_FILE, bytes(data))
     elif damage == "bad manifest":
         _replace(folder / EXPORT_MANIFEST, b"{not json")
     else:
