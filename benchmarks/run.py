@@ -17,7 +17,9 @@ Sections, all in one process and one run so the ratios compare like with like:
 4. answer     files/s answering prompt files (parse + answerer.compose + render);
 5. cli        cold start: `modelkb --help` and a first `modelkb search`
               (subprocess, median of 3);
-6. beir_tiny  `modelkb eval` metrics on tests/data/beir_tiny.
+6. beir_tiny  `modelkb eval` metrics on tests/data/beir_tiny;
+7. scifact    `modelkb eval ../shared/benchmarks/scifact` (real BEIR SciFact) per mode
+              beside the published numbers, and the fusion comparison (scifact.py).
 
 Results: benchmarks/results/<date>.json and latest.json. Timings only; no
 thresholds are asserted except the correctness check of (2).
@@ -47,7 +49,7 @@ import modelkb.config  # noqa: E402,F401  (sets the offline environment before t
 
 import numpy as np  # noqa: E402
 
-SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "beir_tiny")
+SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "beir_tiny", "scifact")
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -478,6 +480,10 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
         m = s["beir_tiny"]["metrics"]
         lines.append("beir_tiny " + ", ".join(
             f"{mode}: nDCG@10 {v['ndcg@10']:.3f} MRR@10 {v['mrr@10']:.3f} R@100 {v['recall@100']:.3f}" for mode, v in m.items()))
+    if "scifact" in s:
+        from scifact import summary_lines as scifact_lines
+
+        lines += scifact_lines(s["scifact"])
     return lines
 
 
@@ -532,6 +538,10 @@ def main() -> int:
             sections["faiss"] = bench_faiss(work, [int(x) for x in args.sizes.split(",") if x.strip()])
         if "beir_tiny" in only:
             sections["beir_tiny"] = bench_beir_tiny(embedder)
+        if "scifact" in only:
+            from scifact import bench_scifact
+
+            sections["scifact"] = bench_scifact(embedder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]

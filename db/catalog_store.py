@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from catalog.records import ItemRecord, ParsedDocument
-from sqlalchemy import Engine, func, select
+from catalog.records import ItemRecord, ParsedDocument, ParsedItem
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from db.engine import make_engine, upgrade
 from db.enrich import enrich, new_item, to_record
 from db.models import Document, Item, Mention, utcnow
+
+
+#: Records per transaction of a bulk (JSONL) import: what a kill can cost at most.
+BULK_BATCH = 5000
 
 
 @dataclass
@@ -73,10 +77,57 @@ class Catalog:
         Retries when a concurrent writer inserted the same item or document
         first (unique violation) or held the lock too long.
         """
+        return self._write(lambda session: self._ingest(session, doc), attempts)
+
+    def ingest_bulk(
+        self, doc: ParsedDocument, batch: int = BULK_BATCH, progress: Callable[[int], None] | None = None
+    ) -> IngestResult:
+        """Store a big file (a JSONL import) in batches, so a kill loses at most one batch.
+
+        Items go in first, `batch` records per transaction (idempotent: an item already
+        stored is found and enriched, never duplicated); then the document row and all
+        its mentions in one last transaction. The document row therefore marks a
+        complete import: until it exists, a rerun goes through the file again, finds
+        the items of the committed batches in place and carries on. `progress(n)` is
+        called after each batch with its number of records. A file of at most one
+        batch is one transaction, like `ingest`.
+        """
+        with self.session() as s:
+            existing = s.scalar(select(Document.id).where(Document.sha256 == doc.sha256))
+        if existing is not None or len(doc.items) <= batch:
+            result = self.ingest(doc) if existing is None else IngestResult(doc.path, "unchanged", document_id=existing)
+            if progress:
+                progress(len(doc.items))
+            return result
+        result = IngestResult(doc.path, "new")
+        seen: set[str] = set()
+        for start in range(0, len(doc.items), batch):
+            part = doc.items[start : start + batch]
+
+            def one_batch(session: Session, part: Sequence[ParsedItem] = part) -> IngestResult:
+                counts = IngestResult(doc.path, "new")  # fresh per attempt: a retry counts once
+                self._upsert(session, part, counts, set(seen))
+                return counts
+
+            counts = self._write(one_batch)
+            seen.update(p.item.key for p in part)
+            result.items_new += counts.items_new
+            result.items_enriched += counts.items_enriched
+            if progress:
+                progress(len(part))
+        done = self._write(lambda session: self._bulk_document(session, doc))
+        result.status, result.mentions, result.document_id = done.status, done.mentions, done.document_id
+        if done.status == "unchanged":  # a concurrent import of the same file finished first
+            result.items_new = result.items_enriched = 0
+        return result
+
+    def _write(self, work: Callable[[Session], IngestResult], attempts: int = 5) -> IngestResult:
+        """Run `work` in one write transaction, retried on a concurrent writer's
+        unique violation or a lock held too long."""
         for attempt in range(attempts):
             try:
                 with self._write_sessions() as session, session.begin():
-                    return self._ingest(session, doc)
+                    return work(session)
             except (IntegrityError, OperationalError):
                 if attempt == attempts - 1:
                     raise
@@ -87,22 +138,32 @@ class Catalog:
         existing = session.scalar(select(Document).where(Document.sha256 == doc.sha256))
         if existing is not None:
             return IngestResult(doc.path, "unchanged", document_id=existing.id)
-        document = Document(
-            path=doc.path,
-            sha256=doc.sha256,
-            format=doc.format,
-            question=doc.question,
-            repairs=list(doc.repairs),
-            ingested_at=utcnow(),
-        )
+        document = _document(doc)
         session.add(document)
         result = IngestResult(doc.path, "new")
-        seen: dict[str, Item] = {}
+        items = self._upsert(session, doc.items, result, set())
         mentioned: set[tuple[str, str]] = set()
-        stored = self._stored_items(session, [parsed.item.key for parsed in doc.items])
         for parsed in doc.items:
             rec = parsed.item
-            item = seen.get(rec.key) or stored.get(rec.key)
+            if (rec.key, parsed.role) in mentioned:
+                continue
+            mentioned.add((rec.key, parsed.role))
+            session.add(Mention(document=document, item=items[rec.key], role=parsed.role, position=parsed.position))
+            result.mentions += 1
+        session.flush()
+        result.document_id = document.id
+        return result
+
+    def _upsert(
+        self, session: Session, parsed_items: Sequence[ParsedItem], result: IngestResult, seen: set[str]
+    ) -> dict[str, Item]:
+        """Insert new items, enrich stored ones; counts go to `result`. `seen`: keys this
+        file already counted (an item new or enriched earlier in the file counts once)."""
+        items: dict[str, Item] = {}
+        stored = self._stored_items(session, [parsed.item.key for parsed in parsed_items])
+        for parsed in parsed_items:
+            rec = parsed.item
+            item = items.get(rec.key) or stored.get(rec.key)
             if item is None:
                 item = new_item(rec)
                 session.add(item)
@@ -111,15 +172,35 @@ class Catalog:
                 item.updated_at = utcnow()
                 if rec.key not in seen:
                     result.items_enriched += 1
-            seen[rec.key] = item
-            if (rec.key, parsed.role) in mentioned:
-                continue
-            mentioned.add((rec.key, parsed.role))
-            session.add(Mention(document=document, item=item, role=parsed.role, position=parsed.position))
-            result.mentions += 1
+            seen.add(rec.key)
+            items[rec.key] = item
+        return items
+
+    def _bulk_document(self, session: Session, doc: ParsedDocument, chunk: int = 5000) -> IngestResult:
+        """The document row and its mentions, for items `ingest_bulk` already stored
+        (plain INSERTs in chunks: no ORM object per mention)."""
+        existing = session.scalar(select(Document.id).where(Document.sha256 == doc.sha256))
+        if existing is not None:
+            return IngestResult(doc.path, "unchanged", document_id=existing)
+        document = _document(doc)
+        session.add(document)
         session.flush()
-        result.document_id = document.id
-        return result
+        keys = sorted({parsed.item.key for parsed in doc.items})
+        ids: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            ids.update((key, item_id) for key, item_id in session.execute(select(Item.key, Item.id).where(Item.key.in_(part))))
+        rows, mentioned = [], set()
+        for parsed in doc.items:
+            pair = (parsed.item.key, parsed.role)
+            if pair in mentioned:
+                continue
+            mentioned.add(pair)
+            rows.append({"document_id": document.id, "item_id": ids[parsed.item.key],
+                         "role": parsed.role, "position": parsed.position})
+        for start in range(0, len(rows), chunk):
+            session.execute(insert(Mention), rows[start : start + chunk])
+        return IngestResult(doc.path, "new", mentions=len(rows), document_id=document.id)
 
     @staticmethod
     def _stored_items(session: Session, keys: list[str], chunk: int = 500) -> dict[str, Item]:
@@ -212,6 +293,17 @@ class Catalog:
             cols = (Item.id, Item.key, Item.kind, Item.name, Item.summary, Item.task, Item.architecture, Item.variant)
             for row in s.execute(select(*cols).order_by(Item.id)):
                 yield IndexRow(*row, questions=[] if row.summary else questions.get(row.id, []))
+
+
+def _document(doc: ParsedDocument) -> Document:
+    return Document(
+        path=doc.path,
+        sha256=doc.sha256,
+        format=doc.format,
+        question=doc.question,
+        repairs=list(doc.repairs),
+        ingested_at=utcnow(),
+    )
 
 
 def _escape_like(text: str) -> str:

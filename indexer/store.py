@@ -22,6 +22,7 @@ import numpy as np
 from indexer.embedder import Embedder, encode_batched, normalize_rows
 from indexer.faiss_index import FaissSettings, build_faiss, dense_top, grow_or_build, index_type
 from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir
+from indexer.journal import JOURNAL_DIR, JOURNAL_EVERY, Journal
 from indexer.lexical import BM25_DIR, lexical_scores, save_bm25, top_lexical_rows
 from indexer.manifest import (
     HASHES,
@@ -42,7 +43,7 @@ from indexer.manifest import (
     row_index,
 )
 from indexer.records import Hit, IndexEntry, IndexStateError, SyncReport, validated
-from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, RRF_K, Fusion, fuse
+from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, FUSIONS, RRF_K, Fusion, fuse
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -70,9 +71,10 @@ class SearchIndex:
         ef_search: int = 256,
         batch_size: int = 64,
         max_stale: float = 0.25,
+        journal_every: int = JOURNAL_EVERY,
     ) -> None:
-        if fusion not in ("rrf", "weighted"):
-            raise ValueError(f"unknown fusion {fusion!r}; use 'rrf' or 'weighted'")
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; use one of {', '.join(FUSIONS)}")
         self.directory = Path(directory)
         self.embedder = embedder
         self.approx_threshold = int(approx_threshold)
@@ -84,6 +86,7 @@ class SearchIndex:
         self.ef_search = ef_search
         self.batch_size = batch_size
         self.max_stale = max_stale
+        self.journal_every = max(1, int(journal_every))
         self._state: IndexState | None = None
 
     def __repr__(self) -> str:
@@ -157,6 +160,7 @@ class SearchIndex:
         self,
         entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
         """Bring the index in line with `entries`, embedding only new or changed texts.
 
@@ -165,24 +169,32 @@ class SearchIndex:
         catalog overwrite a newer index.
 
         A missing, corrupt, foreign (other model / dimension) or inconsistent index
-        is rebuilt (`rebuilt=True`, `reason` says why). `progress(n)` is called
-        after each batch with the number of texts just embedded.
+        is rebuilt (`rebuilt=True`, `reason` says why). `on_start(n)` is called
+        once with the number of texts about to be embedded, then `progress(n)`
+        after each batch with the number just embedded.
+
+        Resumable: when more than `journal_every` texts need embedding, each
+        chunk's vectors go to `journal/` as soon as they exist (indexer.journal),
+        so a sync killed part-way embeds only what is not there yet when rerun
+        (`SyncReport.resumed` counts the vectors taken from the journal).
         """
-        return self._write(entries, progress, force=False)
+        return self._write(entries, progress, force=False, on_start=on_start)
 
     def rebuild(
         self,
         entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
-        """Re-embed everything and rewrite the index from scratch."""
-        return self._write(entries, progress, force=True)
+        """Re-embed everything and rewrite the index from scratch (journal ignored)."""
+        return self._write(entries, progress, force=True, on_start=on_start)
 
     def _write(
         self,
         entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None,
         force: bool,
+        on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
         self.directory.mkdir(parents=True, exist_ok=True)
         with locked(self._lock_path, exclusive=True):
@@ -204,16 +216,19 @@ class SearchIndex:
             removed = sum(1 for i in old_hashes if i not in wanted)
             total = len(wanted)
 
+            journal = Journal(self.directory / JOURNAL_DIR, self.embedder.name, int(self.embedder.dimension))
             if diag.level == "none" and not to_embed and not removed:
-                # Nothing changed: touch nothing on disk.
+                # Nothing changed: touch nothing on disk (but a journal an earlier, killed
+                # writer left after committing is no longer needed).
                 assert old is not None
+                journal.clear()
                 self._state = old
                 return SyncReport(0, 0, total, False, None, written=False)
 
             dim = int(self.embedder.dimension)
-            new_vectors = encode_batched(
-                self.embedder, [e.text for e in to_embed], dim, self.batch_size, progress
-            )
+            if force:
+                journal.clear()
+            new_vectors, resumed = self._embed(to_embed, journal, dim, progress, on_start)
             fresh = {e.id: r for r, e in enumerate(to_embed)}
 
             ids = np.array(sorted(wanted), dtype=np.int64)
@@ -234,15 +249,48 @@ class SearchIndex:
                 ids, vectors, hashes, texts, old if not rebuilt else None, fresh, changed + removed
             )
             self._state = state
+            journal.clear()
             return SyncReport(
-                embedded=len(to_embed),
+                embedded=len(to_embed) - resumed,
                 removed=removed,
                 total=total,
                 rebuilt=rebuilt,
                 reason=reason,
                 added=added,
                 changed=changed,
+                resumed=resumed,
             )
+
+    def _embed(
+        self,
+        entries: Sequence[IndexEntry],
+        journal: Journal,
+        dim: int,
+        progress: Callable[[int], None] | None,
+        on_start: Callable[[int], None] | None,
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for `entries` (row order) and how many came from the journal.
+
+        Texts go to the model longest first, like one `encode_batched` call, but in
+        journal chunks; a job of at most one chunk is not journaled (a kill costs
+        less than re-reading it would save)."""
+        known = journal.load() if len(entries) > self.journal_every else {}
+        need = [i for i, e in enumerate(entries) if e.hash not in known]
+        if on_start is not None:
+            on_start(len(need))
+        out = np.empty((len(entries), dim), dtype=np.float32)
+        for i, e in enumerate(entries):
+            if e.hash in known:
+                out[i] = known[e.hash]
+        need.sort(key=lambda i: -len(entries[i].text))
+        step = self.journal_every if len(entries) > self.journal_every else max(len(need), 1)
+        for start in range(0, len(need), step):
+            rows = need[start : start + step]
+            vecs = encode_batched(self.embedder, [entries[i].text for i in rows], dim, self.batch_size, progress)
+            if len(entries) > self.journal_every:
+                journal.append([entries[i].hash for i in rows], vecs)
+            out[rows] = vecs
+        return out, len(entries) - len(need)
 
     def _build_faiss(self, ids: np.ndarray, vectors: np.ndarray) -> Any:
         """A fresh FAISS index with this index's settings (benchmarks time it)."""
@@ -310,11 +358,12 @@ class SearchIndex:
         mode: Mode = "hybrid",
         allowed_ids: Collection[int] | None = None,
         fusion: Fusion | None = None,
+        weights: Sequence[float] | None = None,
     ) -> list[Hit]:
         """The k best items for `query`, best first.
 
         `dense`: cosine similarity; `lexical`: BM25 (only items sharing a token);
-        `hybrid`: both fused (`fusion`, default the index's). `allowed_ids`
+        `hybrid`: both fused (`fusion` and `weights`, default the index's). `allowed_ids`
         restricts results to those ids and still returns up to k of them.
         Raises IndexStateError if the index is missing or stale.
         """
@@ -355,7 +404,7 @@ class SearchIndex:
         cand = np.array(sorted(set(dense_rows.tolist()) | set(lex_rows.tolist())), dtype=np.int64)
         dense = np.asarray(state.vectors[cand] @ qvec, dtype=np.float64)
         lexical = lex[cand].astype(np.float64)
-        fused = fuse(dense, lexical, fusion or self.fusion, self.weights, self.rrf_k)
+        fused = fuse(dense, lexical, fusion or self.fusion, weights or self.weights, self.rrf_k)
         order = sorted(range(len(cand)), key=lambda j: (-fused[j], -dense[j], int(state.ids[cand[j]])))
         return [
             Hit(int(state.ids[cand[j]]), float(fused[j]), float(dense[j]), float(lexical[j]))

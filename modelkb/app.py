@@ -98,7 +98,8 @@ class App:
         for f, parse in tagged:
             try:
                 doc = parse(f.read_or_fail(), f.name)
-                result = self.catalog.ingest(doc)
+                # a bulk file goes in batch by batch, so a killed import resumes (db.Catalog.ingest_bulk)
+                result = self.catalog.ingest(doc) if parse is parse_bytes else self.catalog.ingest_bulk(doc)
             except ParseError as exc:
                 summary.files_failed += 1
                 summary.errors.append(str(exc))
@@ -131,10 +132,11 @@ class App:
             entries.append(IndexEntry(row.id, text, content_hash(text)))
         return entries
 
-    def sync_index(self, progress: Progress | None = None, rebuild: bool = False):
-        """Embed what is new or changed (or everything, on rebuild)."""
+    def sync_index(self, progress: Progress | None = None, rebuild: bool = False, on_start: Progress | None = None):
+        """Embed what is new or changed (or everything, on rebuild); `on_start(n)` gets the
+        number of texts to embed, `progress(n)` each batch done. A killed sync resumes."""
         write = self.index.rebuild if rebuild else self.index.sync
-        report = write(self.index_entries, progress=progress)  # read under the index lock
+        report = write(self.index_entries, progress=progress, on_start=on_start)  # read under the index lock
         if report.rebuilt and report.reason:
             self.notify(f"search index rebuilt: {report.reason}")
         return report

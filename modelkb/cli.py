@@ -78,21 +78,31 @@ def _progress(ctx: click.Context, length: int, label: str):
     return click.progressbar(length=length, label=label, file=sys.stderr if not quiet else _Null(), show_pos=True)
 
 
+class _EmbedProgress:
+    """Progress of embedding, whose size is known only inside the sync: `start(n)` opens
+    a click progress bar (position, rate and ETA) for n texts, calling it advances it."""
+
+    def __init__(self, ctx: click.Context, label: str) -> None:
+        self.ctx, self.label, self.bar = ctx, label, None
+
+    def start(self, total: int) -> None:
+        self.bar = _progress(self.ctx, total, self.label)
+        self.bar.__enter__()
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+
 @contextlib.contextmanager
-def _counter(ctx: click.Context, label: str) -> Iterator[Callable[[int], None]]:
-    """A running count on stderr for work whose size is known only inside (embedding)."""
-    show = not ctx.find_root().obj.get("quiet") and sys.stderr.isatty()
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if show:
-            click.echo(f"\r{label}: {done} text(s)", err=True, nl=False)
-
-    yield tick
-    if show and done:
-        click.echo("", err=True)
+def _counter(ctx: click.Context, label: str) -> Iterator[_EmbedProgress]:
+    """An embedding progress bar on stderr (silent with --quiet or when not a terminal)."""
+    tick = _EmbedProgress(ctx, label)
+    try:
+        yield tick
+    finally:
+        if tick.bar is not None:
+            tick.bar.__exit__(None, None, None)
 
 
 class _Null:
@@ -170,7 +180,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], jsonl: tuple[str, ...], n
         click.echo(f"error: {err}", err=True)
     if not no_index:
         with _counter(ctx, "Embedding") as tick:
-            report = app.sync_index(progress=tick)
+            report = app.sync_index(progress=tick, on_start=tick.start)
         summary.embedded = report.embedded
     if as_json:
         _echo_json(summary.as_dict())
@@ -400,7 +410,7 @@ def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from scratch (after changing --model, say)."""
     app = _app(ctx)
     with _counter(ctx, "Embedding") as tick:
-        report = app.sync_index(rebuild=True, progress=tick)
+        report = app.sync_index(rebuild=True, progress=tick, on_start=tick.start)
     click.echo(f"indexed {report.total} item(s), {report.embedded} embedded")
 
 
