@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 
 from answerer.items import ItemInput, as_candidates
 from catalog.records import ItemRecord, ParsedDocument
+from catalog.errors import ModelkbError
 
 # Scheme URLs end at whitespace, markdown/HTML delimiters and table pipes.
 _URL = re.compile(r"https?://[^\s<>()\[\]{}|\\\"'`]+", re.IGNORECASE)
@@ -22,7 +23,7 @@ _BARE = re.compile(r"(?<![\w/.@-])(?:www\.[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)
 _TRAIL = ".,;:!?*_~"
 
 
-class GroundingError(ValueError):
+class GroundingError(ModelkbError, ValueError):
     """An answer cites a link or an item that its prompt file does not provide."""
 
     def __init__(self, problems: Sequence[str]):

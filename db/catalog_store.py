@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from db.engine import make_engine, upgrade
 from db.enrich import enrich, new_item, to_record
 from db.models import Document, Item, Mention, utcnow
+from db.views import CatalogStats, DocumentView, ItemDetail, ItemView, document_view, item_detail, item_view
 
 
 #: Records per transaction of a bulk (JSONL) import: what a kill can cost at most.
@@ -222,30 +223,58 @@ class Catalog:
     # -- reading -----------------------------------------------------------
 
     def stats(self) -> dict[str, int]:
+        return self.counts().as_dict()
+
+    def counts(self) -> CatalogStats:
         with self.session() as s:
             kinds = dict(s.execute(select(Item.kind, func.count()).group_by(Item.kind)).all())
-            return {
-                "documents": s.scalar(select(func.count()).select_from(Document)) or 0,
-                "items": sum(kinds.values()),
-                "models": kinds.get("model", 0),
-                "papers": kinds.get("paper", 0),
-                "mentions": s.scalar(select(func.count()).select_from(Mention)) or 0,
-            }
+            return CatalogStats(
+                documents=s.scalar(select(func.count()).select_from(Document)) or 0,
+                items=sum(kinds.values()),
+                models=kinds.get("model", 0),
+                papers=kinds.get("paper", 0),
+                mentions=s.scalar(select(func.count()).select_from(Mention)) or 0,
+            )
 
-    def items(self, kind: str | None = None, task: str | None = None) -> list[Item]:
-        stmt = select(Item).order_by(Item.kind, Item.name)
+    def change_stamp(self) -> tuple:
+        """Changes whenever an ingest added or enriched anything: one cheap query, so a
+        long-running process can tell whether its search index may be stale without
+        reading every row."""
+        with self.session() as s:
+            items = s.execute(select(func.count(), func.max(Item.id), func.max(Item.updated_at))).one()
+            docs = s.execute(select(func.count(), func.max(Document.id))).one()
+        return (*items, *docs)
+
+    @staticmethod
+    def _filtered(stmt, kind: str | None, task: str | None):
         if kind:
             stmt = stmt.where(Item.kind == kind)
         if task:
             stmt = stmt.where(func.lower(Item.task) == task.lower())
-        with self.session() as s:
-            return list(s.scalars(stmt))
+        return stmt
 
-    def items_by_id(self, ids: list[int]) -> dict[int, Item]:
+    def items(self, kind: str | None = None, task: str | None = None) -> list[ItemView]:
+        """Items, models first, then by name."""
+        stmt = self._filtered(select(Item).order_by(Item.kind, Item.name), kind, task)
+        with self.session() as s:
+            return [item_view(i) for i in s.scalars(stmt)]
+
+    def item_ids(self, kind: str | None = None, task: str | None = None) -> list[int]:
+        """Ids of the items passing the filters (for restricting a search)."""
+        with self.session() as s:
+            return list(s.scalars(self._filtered(select(Item.id), kind, task)))
+
+    def extra_values(self, name: str) -> dict[int, object]:
+        """`extra[name]` of every item that has it, by item id (e.g. a bulk import's source ids)."""
+        with self.session() as s:
+            rows = s.execute(select(Item.id, Item.extra))
+            return {i: extra[name] for i, extra in rows if extra and name in extra}
+
+    def items_by_id(self, ids: list[int]) -> dict[int, ItemView]:
         if not ids:
             return {}
         with self.session() as s:
-            return {i.id: i for i in s.scalars(select(Item).where(Item.id.in_(ids)))}
+            return {i.id: item_view(i) for i in s.scalars(select(Item).where(Item.id.in_(ids)))}
 
     def records(self, keys: list[str]) -> list[ItemRecord]:
         """Stored items as catalog records, in the order of `keys`."""
@@ -255,7 +284,7 @@ class Catalog:
             found = {i.key: to_record(i) for i in s.scalars(select(Item).where(Item.key.in_(keys)))}
         return [found[k] for k in keys if k in found]
 
-    def item(self, ref: str) -> Item | None:
+    def item(self, ref: str) -> ItemDetail | None:
         """An item by key (`arxiv:2308.15462`), id, exact name, or a name part matching one item."""
         with self.session() as s:
             opts = selectinload(Item.mentions).selectinload(Mention.document)
@@ -270,11 +299,11 @@ class Catalog:
                 like = Item.name.ilike(pattern, escape="\\")
                 found = list(s.scalars(select(Item).options(opts).where(like).limit(2)))
                 item = found[0] if len(found) == 1 else None
-            return item
+            return None if item is None else item_detail(item)
 
-    def documents(self) -> list[Document]:
+    def documents(self) -> list[DocumentView]:
         with self.session() as s:
-            return list(s.scalars(select(Document).order_by(Document.id)))
+            return [document_view(d) for d in s.scalars(select(Document).order_by(Document.id))]
 
     def index_rows(self) -> Iterator[IndexRow]:
         """Every item with what its search text is made of, in id order."""

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from catalog.errors import Unavailable
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -21,7 +22,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 60
 
 
-class CatalogError(RuntimeError):
+class CatalogError(Unavailable):
     """The catalog database cannot be opened or used; the message says why."""
 
 

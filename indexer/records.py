@@ -6,8 +6,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from catalog.errors import Unavailable
 
-class IndexStateError(RuntimeError):
+
+class IndexStateError(Unavailable):
     """The index on disk is missing, stale or damaged; `sync` repairs it."""
 
 

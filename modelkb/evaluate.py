@@ -28,6 +28,8 @@ from typing import Any, ContextManager
 
 import numpy as np
 
+from catalog.errors import BadInput
+
 MODES: tuple[str, ...] = ("lexical", "dense", "hybrid")
 #: Output name -> ir_measures measure name.
 METRICS: dict[str, str] = {"ndcg@10": "nDCG@10", "mrr@10": "RR@10", "recall@100": "R@100"}
@@ -37,7 +39,7 @@ Bar = Callable[[str, int], ContextManager[Any]]  # (label, length) -> context wi
 Notify = Callable[[str], None]
 
 
-class EvalError(RuntimeError):
+class EvalError(BadInput):
     """The dataset or labels cannot be evaluated; the message says why in one line."""
 
 
@@ -311,7 +313,7 @@ def evaluate_beir(
             with bar("Embedding corpus", n_docs) as b:
                 app.sync_index(progress=b.update)
             index_seconds = time.perf_counter() - t0
-            source_of = {i.id: i.extra["source_id"] for i in app.catalog.items()}
+            source_of = app.catalog.extra_values("source_id")
 
             texts = [data.queries[q] for q in qids]
             t0 = time.perf_counter()

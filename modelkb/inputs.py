@@ -14,14 +14,25 @@ NOT_PROMPTS = {"readme", "license", "licence", "changelog", "contributing", "not
 
 @dataclass
 class InputFile:
-    """One file to ingest; `error` is set when it could not even be read."""
+    """One file to ingest; `error` is set when it could not even be read.
+
+    `data` holds bytes that arrived some other way (an HTTP upload): they are
+    used as they are and never written anywhere; `name` is then only a label.
+    """
 
     name: str
     path: Path | None
     error: str | None = None
+    data: bytes | None = None
+
+    @classmethod
+    def of_bytes(cls, name: str, data: bytes) -> InputFile:
+        return cls(name, None, data=data)
 
     def read(self) -> bytes:
-        """The file's bytes (stdin's when `path` is None); OSError propagates."""
+        """The file's bytes (stdin's when neither `path` nor `data` is set); OSError propagates."""
+        if self.data is not None:
+            return self.data
         if self.path is None:
             return sys.stdin.buffer.read()
         return self.path.read_bytes()
