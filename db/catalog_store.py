@@ -264,6 +264,11 @@ class Catalog:
         with self.session() as s:
             return list(s.scalars(self._filtered(select(Item.id), kind, task)))
 
+    def tasks(self) -> list[str]:
+        """The distinct task prefixes of zoo models (for a filter menu)."""
+        with self.session() as s:
+            return sorted(t for t in s.scalars(select(Item.task).where(Item.task.is_not(None)).distinct()) if t)
+
     def extra_values(self, name: str) -> dict[int, object]:
         """`extra[name]` of every item that has it, by item id (e.g. a bulk import's source ids)."""
         with self.session() as s:

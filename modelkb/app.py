@@ -119,6 +119,10 @@ class App:
         """Catalog items, models first, then by name."""
         return self.catalog.items(kind=kind, task=task)
 
+    def tasks(self) -> list[str]:
+        """The task prefixes present in the catalog (Deblur, SR, Txt2Img, ...)."""
+        return self.catalog.tasks()
+
     def item(self, ref: str) -> ItemDetail:
         """One item with its provenance, by key, id, name or a name part matching one item."""
         found = self.catalog.item(ref)
