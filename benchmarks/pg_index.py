@@ -101,7 +101,7 @@ def load_dataset(app, directory: Path):
     t0 = time.perf_counter()
     app.sync_index()
     seconds = time.perf_counter() - t0
-    return data, {i.id: i.extra["source_id"] for i in app.catalog.items()}, seconds
+    return data, app.catalog.extra_values("source_id"), seconds
 
 
 def score_modes(index, data, source_of, modes, **search_kw) -> dict[str, dict[str, float]]:
