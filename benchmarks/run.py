@@ -49,7 +49,7 @@ import modelkb.config  # noqa: E402,F401  (sets the offline environment before t
 
 import numpy as np  # noqa: E402
 
-SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "beir_tiny", "scifact")
+SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "serve", "beir_tiny", "scifact")
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -476,6 +476,10 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
     if "cli" in s:
         v = s["cli"]
         lines.append(f"cli       --help {v['help_s']:.2f}s, first search {v['first_search_s']:.2f}s (median of 3, cold process)")
+    if "serve" in s:
+        from serve_bench import summary_lines as serve_lines
+
+        lines += serve_lines(s["serve"])
     if "beir_tiny" in s:
         m = s["beir_tiny"]["metrics"]
         lines.append("beir_tiny " + ", ".join(
@@ -519,7 +523,7 @@ def main() -> int:
     sections = result["sections"]
     try:
         app = files = None
-        needs_catalog = {"ingest", "reingest", "search", "answer", "cli"} & set(only)
+        needs_catalog = {"ingest", "reingest", "search", "answer", "cli", "serve"} & set(only)
         if needs_catalog:
             sections["ingest"], app, files = bench_ingest(work, args.n, embedder)
             if "ingest" not in only:
@@ -534,6 +538,10 @@ def main() -> int:
             app.catalog.close()
         if "cli" in only:
             sections["cli"] = bench_cli(work / "home")
+        if "serve" in only:
+            from serve_bench import bench_serve  # benchmarks/serve_bench.py
+
+            sections["serve"] = bench_serve(work / "home", files)
         if "faiss" in only:
             sections["faiss"] = bench_faiss(work, [int(x) for x in args.sizes.split(",") if x.strip()])
         if "beir_tiny" in only:
