@@ -9,6 +9,7 @@ catalog; standalone on any catalog:
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -63,7 +64,7 @@ def _search_path(q: str, k: int = 10) -> str:
     return "/api/search?" + urlencode({"q": q, "k": k})
 
 
-def bench_serve(home: Path, prompt_files: list[Path] | None = None, searches: int = 200,
+def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int = 200,
                 clients: int = 8, per_client: int = 25, answers: int = 10, cli_repeats: int = 3) -> dict[str, Any]:
     """Start `modelkb serve` on the catalog in `home`, measure, stop it."""
     env = dict(os.environ, MODELKB_HOME=str(home), PYTHONPATH=str(ROOT))
@@ -124,7 +125,8 @@ def bench_serve(home: Path, prompt_files: list[Path] | None = None, searches: in
         if prompt_files:
             a_samples = []
             for f in prompt_files[:answers]:
-                body = json.dumps({"name": f.name, "text": f.read_text(encoding="utf-8"), "format": "md"})
+                data = f.read_bytes() if isinstance(f, Path) else f.read()  # a Path or a modelkb InputFile
+                body = json.dumps({"name": Path(f.name).name, "data_base64": base64.b64encode(data).decode(), "format": "md"})
                 t = time.perf_counter()
                 conn.request("POST", "/api/answer", body=body, headers={"Content-Type": "application/json"})
                 resp = conn.getresponse()
