@@ -3,7 +3,7 @@
 Real embeddings: the SciFact corpus (../shared/benchmarks/scifact, 5,183
 abstracts, 300 queries) goes into a throwaway pgvector catalog the way
 `modelkb ingest --jsonl` puts it there, embedded with the bundled MiniLM
-(vectors cached in the git-ignored benchmarks/work/, so reruns take seconds).
+(vectors cached by benchmarks/embed_cache.py in the git-ignored work/).
 
 - `ann`: per HNSW index type (`halfvec(384)` and `vector(384)`, cosine ops,
   m=16, ef_construction=64): build time and size of the index, then per
@@ -24,7 +24,6 @@ at the end (also on SIGTERM). Results: results/pgvector-latest.json.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -43,45 +42,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import modelkb.config  # noqa: E402,F401 - offline environment first
 import numpy as np  # noqa: E402
 
-WORK = ROOT / "benchmarks" / "work"
 RESULTS = ROOT / "benchmarks" / "results"
 SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 EF_SEARCH = (40, 100, 200, 400)
-
-
-class CachedEmbedder:
-    """The real embedder with a disk cache keyed by (model, sha256 of the text)."""
-
-    def __init__(self, base) -> None:
-        self.base = base
-        self.path = WORK / f"pgvector-embeddings-{base.name}.npz"
-        self.cache: dict[bytes, np.ndarray] = {}
-        self.dirty = False
-        if self.path.is_file():
-            with np.load(self.path) as data:
-                self.cache = dict(zip((bytes(k) for k in data["keys"]), data["vectors"]))
-
-    name = property(lambda self: self.base.name)
-    dimension = property(lambda self: self.base.dimension)
-
-    def encode(self, texts, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
-        keys = [hashlib.sha256(t.encode()).digest() for t in texts]
-        todo = {k: t for k, t in zip(keys, texts) if k not in self.cache}
-        if todo:
-            vecs = np.asarray(self.base.encode(list(todo.values()), batch_size=64), dtype=np.float32)
-            self.cache.update(zip(todo, vecs))
-            self.dirty = True
-        if not keys:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self.cache[k] for k in keys])
-
-    def save(self) -> None:
-        if self.dirty:
-            WORK.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp.npz")
-            np.savez(tmp, keys=np.array(list(self.cache), dtype="S32"), vectors=np.stack(list(self.cache.values())))
-            tmp.replace(self.path)
-            self.dirty = False
 
 
 def _app(url: str, embedder):
@@ -234,6 +197,7 @@ def main() -> None:
     SCIFACT = args.scifact
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out
     import pg
+    from embed_cache import CachedEmbedder
     from indexer.embedder import SentenceTransformerEmbedder
 
     embedder = CachedEmbedder(SentenceTransformerEmbedder())
