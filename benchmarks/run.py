@@ -241,7 +241,7 @@ def bench_faiss(work: Path, sizes: list[int], dim: int = 384, queries: int = 200
         name, dimension = "synthetic", dim
 
     flat_si = SearchIndex(work / "faiss-flat", _NoEmbedder(), approx_threshold=10**12)
-    hnsw_si = SearchIndex(work / "faiss-hnsw", _NoEmbedder(), approx_threshold=0)
+    hnsw_si = SearchIndex(work / "faiss-hnsw", _NoEmbedder(), approx_threshold=0, approx_kind="hnsw")
     rng = np.random.default_rng(42)
     out: dict[str, Any] = {
         "vectors": "synthetic: random unit vectors (normal, L2-normalized), not model embeddings",

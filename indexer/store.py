@@ -20,7 +20,17 @@ from typing import Any, Callable, Collection, Literal, Sequence
 import numpy as np
 
 from indexer.embedder import Embedder, encode_batched, normalize_rows
-from indexer.faiss_index import FaissSettings, build_faiss, dense_top, grow_or_build, index_type
+from indexer.faiss_index import (
+    APPROX_KINDS,
+    APPROX_THRESHOLD,
+    DEFAULT_APPROX,
+    FaissSettings,
+    build_faiss,
+    dense_top,
+    grow_or_build,
+    index_type,
+    ivf_info,
+)
 from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir
 from indexer.journal import JOURNAL_DIR, JOURNAL_EVERY, Journal
 from indexer.lexical import BM25_DIR, lexical_scores, save_bm25, top_lexical_rows
@@ -53,16 +63,19 @@ __all__ = ["Hit", "IndexEntry", "IndexStateError", "Mode", "SearchIndex", "SyncR
 class SearchIndex:
     """Dense (FAISS) + lexical (BM25) index over item texts, persisted in `directory`.
 
-    Exact inner product (IndexFlatIP) below `approx_threshold` items, HNSW at or
-    above it. `fusion` picks how hybrid search combines the two rankings.
+    Exact inner product (IndexFlatIP) below `approx_threshold` items, at or above
+    it `approx_kind` ("ivf-sq8", the default, or "hnsw"; see indexer.faiss_index for
+    why). `fusion` picks how hybrid search combines the two rankings.
     """
 
     def __init__(
         self,
         directory: Path | str,
         embedder: Embedder,
-        approx_threshold: int = 200_000,
+        approx_threshold: int = APPROX_THRESHOLD,
         *,
+        approx_kind: str = DEFAULT_APPROX,
+        nprobe: int | None = None,
         fusion: Fusion = DEFAULT_FUSION,
         weights: Sequence[float] = DEFAULT_WEIGHTS,
         rrf_k: int = RRF_K,
@@ -77,7 +90,11 @@ class SearchIndex:
             raise ValueError(f"unknown fusion {fusion!r}; use one of {', '.join(FUSIONS)}")
         self.directory = Path(directory)
         self.embedder = embedder
+        if approx_kind not in APPROX_KINDS:
+            raise ValueError(f"unknown approx_kind {approx_kind!r}; use one of {', '.join(APPROX_KINDS)}")
         self.approx_threshold = int(approx_threshold)
+        self.approx_kind = approx_kind
+        self.nprobe = nprobe
         self.fusion: Fusion = fusion
         self.weights = tuple(float(w) for w in weights)
         self.rrf_k = rrf_k
@@ -101,7 +118,8 @@ class SearchIndex:
     @property
     def _faiss_settings(self) -> FaissSettings:
         return FaissSettings(
-            self.approx_threshold, self.hnsw_m, self.ef_construction, self.ef_search, self.max_stale
+            self.approx_threshold, self.hnsw_m, self.ef_construction, self.ef_search, self.max_stale,
+            self.approx_kind, self.nprobe,
         )
 
     def manifest(self) -> dict[str, Any] | None:
@@ -336,6 +354,7 @@ class SearchIndex:
                 stale=stale,
                 previous=self.manifest(),
             )
+            manifest["ivf"] = ivf_info(index, self._faiss_settings)
             commit(tmp, d, (*SIZED_FILES, BM25_DIR), MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
 
         return IndexState(
@@ -391,14 +410,14 @@ class SearchIndex:
 
         qvec = self._query_vector(query)
         if mode == "dense":
-            cand_rows, cand_scores = dense_top(state, qvec, k, rows, self.ef_search)
+            cand_rows, cand_scores = dense_top(state, qvec, k, rows, self._faiss_settings)
             return [
                 Hit(int(state.ids[r]), float(s), float(s), None) for r, s in zip(cand_rows, cand_scores)
             ]
 
         # hybrid: candidates from both sides, then both scores computed exactly for each.
         depth = min(pool, max(50, 5 * k))
-        dense_rows, _ = dense_top(state, qvec, depth, rows, self.ef_search)
+        dense_rows, _ = dense_top(state, qvec, depth, rows, self._faiss_settings)
         lex = lexical_scores(state.bm25, n, query)
         lex_rows = top_lexical_rows(lex, rows, depth)
         cand = np.array(sorted(set(dense_rows.tolist()) | set(lex_rows.tolist())), dtype=np.int64)
