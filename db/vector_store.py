@@ -177,9 +177,9 @@ class PgVectorStore:
         return reason
 
     def ensure_hnsw(self, conn: Connection) -> None:
-        """Create this model's HNSW index if it is missing. Called after rows are written:
-        one build over stored rows is far faster than growing the graph row by row
-        (benchmarks/README.md); later writes update the index as they insert."""
+        """Create this model's HNSW index if it is missing. Called after rows are written,
+        as pgvector's documentation advises for bulk loads (one build over the stored
+        rows); later writes update the index as they insert."""
         conn.execute(text(
             f"CREATE INDEX IF NOT EXISTS {self.index_name} ON item_vectors USING hnsw "
             f"((embedding::{self.index_kind}({self.dimension})) {self.index_kind}_cosine_ops) "
