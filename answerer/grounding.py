@@ -75,7 +75,7 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
     every evidence sentence is a verbatim part of that item's summary; links
     shown for an item are that item's own links; no provided item is missing.
     """
-    from answerer.render import to_markdown
+    from answerer.render import link_target, to_markdown
 
     text, records = _source_parts(source, items)
     corpus_parts = [text]
@@ -90,6 +90,8 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
                 allowed.update(extract_urls(value))
                 if value.startswith(("http://", "https://")):
                     allowed.add(value.rstrip(_TRAIL))
+                    # the Markdown link percent-encodes what would end it early (`>`, space)
+                    allowed.update(extract_urls(link_target(value)))
     corpus = "\n".join(corpus_parts)
     norm_text = _norm(text)
     problems: list[str] = []

@@ -156,7 +156,7 @@ def bench_ingest(work: Path, n: int, embedder) -> tuple[dict[str, Any], Any, lis
     say(f"ingest: {len(files)} generated prompt files ({gen_s:.1f}s to generate)")
 
     def parse_all():
-        return [parse_bytes(f.read(), f.name) for f in files]
+        return [parse_bytes(f.read_or_fail(), f.name) for f in files]
 
     docs, parse_s = timed(parse_all)
     mentions = sum(len(d.items) for d in docs)

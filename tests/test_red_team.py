@@ -204,3 +204,176 @@ def test_db_bare_paths_still_work(run_cli, make_prompt, tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         name = value.split("/")[-1]
         assert (tmp_path / name).is_file()
+
+
+# -- 4. huge, endless and special input files ------------------------------------------
+
+def _modelkb_limited(tmp_path: Path, *args: str, stdin=None, env: dict | None = None,
+                     address_space_mb: int = 1500) -> tuple:
+    """`modelkb ARGS` in a subprocess whose address space is capped (a runaway read ends
+    in MemoryError instead of eating the machine); returns (result, peak RSS in MB)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    from test_bad_input_cli import _RSS_WRAPPER
+
+    rss = tmp_path / "rss.txt"
+    full_env = {k: v for k, v in os.environ.items() if k != "MODELKB_DB"}
+    full_env.update(RSS_FILE=str(rss), HF_HUB_OFFLINE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                    **(env or {}))
+
+    def cap() -> None:
+        limit = address_space_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    proc = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, *args], env=full_env, stdin=stdin,
+                          capture_output=True, text=True, timeout=300, preexec_fn=cap)
+    return proc, int(rss.read_text()) // 1024 if rss.exists() else -1
+
+
+def test_a_3gb_file_is_refused_from_its_size_without_reading_it(tmp_path):
+    big = tmp_path / "huge.txt"
+    with open(big, "wb") as fh:  # sparse: costs no disk
+        fh.truncate(3 * 1024**3)
+    proc, peak_mb = _modelkb_limited(tmp_path, "ingest", "--no-index", str(big))
+    assert proc.returncode == 1, proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "huge.txt" in errors[0] and "too large: 3221225472 bytes" in errors[0], proc.stderr
+    assert 0 < peak_mb < 400, f"peak RSS {peak_mb} MB for refusing a 3 GB file"
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "stdin", "fifo"])
+def test_an_endless_input_is_refused_at_the_cap(tmp_path, source):
+    import os
+    import threading
+
+    stdin = None
+    if source == "/dev/zero":
+        args = ["/dev/zero"]
+    elif source == "stdin":
+        stdin = open("/dev/zero", "rb")
+        args = ["-"]
+    else:
+        fifo = tmp_path / "endless.txt"
+        os.mkfifo(fifo)
+
+        def feed() -> None:
+            try:
+                with open(fifo, "wb") as fh:
+                    while True:
+                        fh.write(b"Model: x\n" * 100_000)
+            except (BrokenPipeError, OSError):
+                pass
+
+        threading.Thread(target=feed, daemon=True).start()
+        args = [str(fifo)]
+    try:
+        proc, peak_mb = _modelkb_limited(tmp_path, "ingest", "--no-index", *args,
+                                         stdin=stdin, env={"MODELKB_MAX_FILE_BYTES": str(8 << 20)})
+    finally:
+        if stdin is not None:
+            stdin.close()
+    assert proc.returncode == 1, proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and f"file too large: more than {8 << 20} bytes" in errors[0], proc.stderr
+    assert "MemoryError" not in proc.stderr
+    assert 0 < peak_mb < 400, f"peak RSS {peak_mb} MB"
+
+
+# -- 5. rendered Markdown ----------------------------------------------------------------
+
+HOSTILE_LINKS = {
+    "models": [{"name": "Deblur-<img src=x onerror=alert(1)>-Net", "paper": "javascript:alert(1)",
+                "github": "https://github.com/a/b>c<script>alert(4)</script>",
+                "summary": "Removes motion blur <script>alert(2)</script> from photos. It uses a "
+                           "[click](javascript:alert(3)) U-Net trained on blurred and sharp pairs."}],
+    "papers": [{"name": "Deblurring paper [x](vbscript:msgbox(1))", "paper": "file:///etc/passwd",
+                "github": "https://github.com/x/y z)", "summary":
+                "A deblurring paper with <b>bold</b> &amp; ![pixel](https://track.example/p.gif) text."},
+               {"name": "Motion deblurring with <iframe src=javascript:alert(5)>", "paper": "vbscript:msgbox(2)",
+                "github": "https://github.com/ok/repo?a=1&b=2", "summary": "Deblurring of photos."}],
+}
+
+
+def _html_of(markdown: str) -> str:
+    """The Markdown as a CommonMark renderer with raw HTML allowed (the worst case) shows it."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+
+
+def test_answer_markdown_has_no_live_html_and_only_web_links(run_cli, make_prompt, tmp_path):
+    import re
+
+    prompt = tmp_path / "hostile.txt"
+    prompt.write_text(make_prompt("How do I deblur <script>alert(0)</script> photos?", HOSTILE_LINKS["models"],
+                                  HOSTILE_LINKS["papers"]), encoding="utf-8")
+    result = run_cli("answer", "--no-ingest", str(prompt))
+    assert result.exit_code == 0, result.output
+    html = _html_of(result.stdout)
+    for tag in ("<script", "<img", "<iframe", "<b>"):
+        assert tag not in html, f"{tag} became live HTML"
+    hrefs = re.findall(r'(?:href|src)="([^"]*)"', html)
+    assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
+    # the `>` in the GitHub URL stayed inside its link; the text still shows what the file said
+    assert "https://github.com/a/b%3Ec%3Cscript%3Ealert(4)%3C/script" in hrefs
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "javascript:alert(1)" not in hrefs
+    assert "file:///etc/passwd (not a web link)" in html
+
+
+def test_answer_json_keeps_links_as_written_and_stays_grounded(run_cli, make_prompt, tmp_path):
+    from answerer.grounding import check_grounding, extract_urls
+    from answerer.render import to_markdown
+    from catalog import parse_file
+
+    prompt = tmp_path / "hostile.txt"
+    text = make_prompt("How do I deblur photos?", HOSTILE_LINKS["models"], HOSTILE_LINKS["papers"])
+    prompt.write_text(text, encoding="utf-8")
+    result = run_cli("answer", "--no-ingest", "--format", "json", str(prompt))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    doc = parse_file(prompt)
+    as_written = {p.item.name: p.cited() for p in doc.items}
+    for r in data["ranking"]:
+        assert r["github_url"] == as_written[r["name"]].github_url  # not escaped, not encoded
+        assert r["paper_url"] == as_written[r["name"]].paper_url
+        if r["github_url"]:
+            assert r["github_url"] in text
+    assert "https://github.com/ok/repo?a=1&b=2" in {r["github_url"] for r in data["ranking"]}
+    # every link of the Markdown is in the file (a percent-encoded `>` counts as itself)
+    from answerer.compose import compose
+    from conftest import FakeEmbedder
+
+    ans = compose(doc.question, doc.items, FakeEmbedder(), source=doc.text)
+    assert check_grounding(ans, doc) == []
+    assert "https://github.com/ok/repo?a=1&b=2" in extract_urls(to_markdown(ans))
+    # and an invented link is still caught
+    ans.references[0].github_url = "https://evil.example/x"
+    assert any("link not in the prompt file: https://evil.example/x" in p for p in check_grounding(ans, doc))
+
+
+# -- 6. file names ----------------------------------------------------------------------
+
+def test_non_utf8_and_newline_file_names(run_cli, make_prompt, tmp_path):
+    import os
+
+    folder = tmp_path / "names"
+    write_corpus(folder, make_prompt)
+    raw = os.fsencode(folder) + b"/caf\xe9 \xff.txt"  # Latin-1 bytes: not UTF-8
+    os.rename(folder / "one.txt", raw)
+    newline = folder / "two\nlines.txt"
+    os.rename(folder / "two.txt", newline)
+    result = run_cli("ingest", "--no-index", os.fsdecode(raw), str(newline), str(folder / "gone\nfile.txt"))
+    assert result.exit_code == 1, result.output  # only the missing file fails
+    assert "2 new" in result.stdout, result.output
+    errors = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert errors == [f"error: {folder}/gone\\nfile.txt: no such file or directory"], result.stderr
+    sources = set()
+    for item in json.loads(run_cli("list", "--json").stdout):
+        sources |= {s["path"] for s in json.loads(run_cli("show", item["key"], "--json").stdout)["sources"]}
+    assert sources == {f"{folder}/caf\\xe9 \\xff.txt", f"{folder}/two\\nlines.txt"}
+    answered = run_cli("answer", "--no-ingest", os.fsdecode(raw), "-o", str(tmp_path / "out"))
+    assert answered.exit_code == 0, answered.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["caf\\xe9 \\xff.md"]
