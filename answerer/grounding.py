@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 
 from answerer.items import ItemInput, as_candidates
 from catalog.records import ItemRecord, ParsedDocument
+from answerer.evidence import ELLIPSIS
 
 # Scheme URLs end at whitespace, markdown/HTML delimiters and table pipes.
 _URL = re.compile(r"https?://[^\s<>()\[\]{}|\\\"'`]+", re.IGNORECASE)
@@ -133,7 +134,7 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
         haystack = _norm(getattr(rec, "summary", "") if rec is not None else text)
         if not by_name and not text:
             return
-        if _norm(sentence) not in haystack:
+        if _norm(sentence.removesuffix(ELLIPSIS)) not in haystack:  # a clipped quote is a verbatim prefix
             problems.append(f"{where}: evidence for {item_name!r} is not in its summary: {sentence[:80]!r}")
 
     for r in getattr(answer, "ranking", []):

@@ -31,7 +31,7 @@ from indexer.faiss_index import (
     index_type,
     ivf_info,
 )
-from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir
+from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir, writable
 from indexer.journal import JOURNAL_DIR, JOURNAL_EVERY, Journal
 from indexer.lexical import BM25_DIR, lexical_scores, save_bm25, top_lexical_rows
 from indexer.manifest import (
@@ -85,6 +85,7 @@ class SearchIndex:
         batch_size: int = 64,
         max_stale: float = 0.25,
         journal_every: int = JOURNAL_EVERY,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; use one of {', '.join(FUSIONS)}")
@@ -104,6 +105,7 @@ class SearchIndex:
         self.batch_size = batch_size
         self.max_stale = max_stale
         self.journal_every = max(1, int(journal_every))
+        self.notify = notify
         self._state: IndexState | None = None
 
     def __repr__(self) -> str:
@@ -114,6 +116,16 @@ class SearchIndex:
     @property
     def _lock_path(self) -> Path:
         return self.directory / LOCK
+
+    def _lock(self, exclusive: bool):
+        """The folder's lock; says (through `notify`) when it has to wait for another process."""
+        notify = self.notify
+
+        def waiting() -> None:
+            if notify is not None:
+                notify(f"waiting for another modelkb process to finish writing the search index ({self.directory}) ...")
+
+        return locked(self._lock_path, exclusive=exclusive, on_wait=waiting)
 
     @property
     def _faiss_settings(self) -> FaissSettings:
@@ -133,7 +145,7 @@ class SearchIndex:
         """The validated in-memory state, reloaded when another process rewrote the folder."""
         if self._state is not None and self._state.stamp == manifest_stamp(self.directory):
             return self._state
-        with locked(self._lock_path, exclusive=False):
+        with self._lock(exclusive=False):
             diag = self._diagnose()
         if diag.level != "none" or diag.state is None:
             self._state = None
@@ -151,7 +163,7 @@ class SearchIndex:
 
     def check(self, entries: Sequence[IndexEntry]) -> list[str]:
         """Human-readable problems with the index relative to `entries`; [] means consistent."""
-        with locked(self._lock_path, exclusive=False):
+        with self._lock(exclusive=False):
             diag = self._diagnose()
         problems = list(diag.problems)
         if diag.state is None:
@@ -214,8 +226,12 @@ class SearchIndex:
         force: bool,
         on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
+        if not writable(self.directory):
+            if force:
+                raise IndexStateError(f"cannot rebuild the search index in {self.directory}: the folder is read-only")
+            return self._read_only_sync(entries)
         self.directory.mkdir(parents=True, exist_ok=True)
-        with locked(self._lock_path, exclusive=True):
+        with self._lock(exclusive=True):
             entries = validated(entries() if callable(entries) else entries)
             remove_leftovers(self.directory)
             if force:
@@ -309,6 +325,22 @@ class SearchIndex:
                 journal.append([entries[i].hash for i in rows], vecs)
             out[rows] = vecs
         return out, len(entries) - len(need)
+    def _read_only_sync(
+        self, entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]]
+    ) -> SyncReport:
+        """`sync` where the folder cannot be written: fine when the index is already up
+        to date (searching needs no write), else one clear IndexStateError."""
+        with self._lock(exclusive=False):
+            wanted = validated(entries() if callable(entries) else entries)
+            diag = self._diagnose()
+        current = {e.id: e.hash for e in wanted}
+        if diag.level == "none" and diag.state is not None and diag.state.hashes == current:
+            self._state = diag.state
+            return SyncReport(0, 0, len(current), False, None, written=False)
+        why = "; ".join(diag.problems) if diag.problems else "it is out of date"
+        raise IndexStateError(
+            f"the search index in {self.directory} cannot be updated: the folder is read-only ({why})"
+        )
 
     def _build_faiss(self, ids: np.ndarray, vectors: np.ndarray) -> Any:
         """A fresh FAISS index with this index's settings (benchmarks time it)."""

@@ -34,7 +34,8 @@ class _Group(click.Group):
 
 
 def _describe(exc: Exception) -> str:
-    known = {"ParseError", "CatalogError", "EmbedderError", "GroundingError", "EvalError"}
+    known = {"ParseError", "CatalogError", "CatalogStoppedError", "EmbedderError", "GroundingError", "EvalError",
+             "IndexStateError"}
     text = " ".join(str(exc).split()) or type(exc).__name__
     if type(exc).__name__ in known:
         return text
@@ -178,19 +179,27 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], jsonl: tuple[str, ...], n
         summary = app.ingest(files, progress=bar.update, jsonl=bulk)
     for err in summary.errors:
         click.echo(f"error: {err}", err=True)
-    if not no_index:
-        with _counter(ctx, "Embedding") as tick:
-            report = app.sync_index(progress=tick, on_start=tick.start)
-        summary.embedded = report.embedded
+    index_failed = False
+    if not no_index and not summary.files_skipped:  # a stopped batch (disk full) does not embed
+        try:
+            with _counter(ctx, "Embedding") as tick:
+                report = app.sync_index(progress=tick, on_start=tick.start)
+            summary.embedded = report.embedded
+        except OSError as exc:  # e.g. no space left: the catalog part is done, say so below
+            index_failed = True
+            click.echo(f"error: search index not updated: {exc.strerror or exc}; run `modelkb reindex` later",
+                       err=True)
     if as_json:
         _echo_json(summary.as_dict())
     else:
         click.echo(
             f"{len(files) + len(bulk)} file(s): {summary.files_new} new, {summary.files_unchanged} unchanged, "
-            f"{summary.files_failed} failed; items: {summary.items_new} new, {summary.items_enriched} enriched"
-            + ("" if no_index else f"; {summary.embedded} embedded")
+            f"{summary.files_failed} failed"
+            + (f", {summary.files_skipped} not tried" if summary.files_skipped else "")
+            + f"; items: {summary.items_new} new, {summary.items_enriched} enriched"
+            + ("" if no_index or summary.files_skipped or index_failed else f"; {summary.embedded} embedded")
         )
-    if summary.files_failed:
+    if summary.files_failed or index_failed:
         ctx.exit(1)
 
 
