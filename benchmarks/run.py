@@ -156,7 +156,7 @@ def bench_ingest(work: Path, n: int, embedder) -> tuple[dict[str, Any], Any, lis
     say(f"ingest: {len(files)} generated prompt files ({gen_s:.1f}s to generate)")
 
     def parse_all():
-        return [parse_bytes(f.read(), f.name) for f in files]
+        return [parse_bytes(f.read_or_fail(), f.name) for f in files]
 
     docs, parse_s = timed(parse_all)
     mentions = sum(len(d.items) for d in docs)
@@ -241,7 +241,7 @@ def bench_faiss(work: Path, sizes: list[int], dim: int = 384, queries: int = 200
         name, dimension = "synthetic", dim
 
     flat_si = SearchIndex(work / "faiss-flat", _NoEmbedder(), approx_threshold=10**12)
-    hnsw_si = SearchIndex(work / "faiss-hnsw", _NoEmbedder(), approx_threshold=0)
+    hnsw_si = SearchIndex(work / "faiss-hnsw", _NoEmbedder(), approx_threshold=0, approx_kind="hnsw")
     rng = np.random.default_rng(42)
     out: dict[str, Any] = {
         "vectors": "synthetic: random unit vectors (normal, L2-normalized), not model embeddings",

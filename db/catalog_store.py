@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from db.engine import make_engine, upgrade
+from db.engine import CatalogStoppedError, is_read_only, make_engine, upgrade
 from db.enrich import enrich, new_item, to_record
 from db.models import Document, Item, Mention, utcnow
 from db.views import CatalogStats, DocumentView, ItemDetail, ItemView, document_view, item_detail, item_view
@@ -72,11 +72,18 @@ class Catalog:
 
     # -- writing -----------------------------------------------------------
 
+    @property
+    def read_only(self) -> bool:
+        """True when the catalog was opened read-only (it cannot be written here)."""
+        return is_read_only(self.engine)
+
     def ingest(self, doc: ParsedDocument, attempts: int = 5) -> IngestResult:
         """Store one parsed file atomically; identical bytes are a no-op.
 
         Retries when a concurrent writer inserted the same item or document
-        first (unique violation) or held the lock too long.
+        first (unique violation) or held the lock too long. A full disk or a
+        read-only catalog is not retried: CatalogStoppedError, since no later
+        file can succeed either.
         """
         return self._write(lambda session: self._ingest(session, doc), attempts)
 
@@ -125,15 +132,29 @@ class Catalog:
     def _write(self, work: Callable[[Session], IngestResult], attempts: int = 5) -> IngestResult:
         """Run `work` in one write transaction, retried on a concurrent writer's
         unique violation or a lock held too long."""
+        if self.read_only:
+            raise CatalogStoppedError(
+                f"cannot write the catalog {self.url_for_display}: it is read-only here (it can be read, not changed)"
+            )
         for attempt in range(attempts):
             try:
                 with self._write_sessions() as session, session.begin():
                     return work(session)
-            except (IntegrityError, OperationalError):
+            except (IntegrityError, OperationalError) as exc:
+                stop = _stop_reason(exc)
+                if stop:
+                    raise CatalogStoppedError(f"cannot write the catalog {self.url_for_display}: {stop}") from exc
                 if attempt == attempts - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    @property
+    def url_for_display(self) -> str:
+        """The catalog's URL without its password."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
 
     def _ingest(self, session: Session, doc: ParsedDocument) -> IngestResult:
         existing = session.scalar(select(Document).where(Document.sha256 == doc.sha256))
@@ -338,6 +359,21 @@ def _document(doc: ParsedDocument) -> Document:
         repairs=list(doc.repairs),
         ingested_at=utcnow(),
     )
+
+
+# Errors after which no further write can succeed: SQLite's result codes, PostgreSQL's SQLSTATEs.
+_SQLITE_STOP = {13: "the disk is full", 8: "the catalog is read-only", 10: "disk I/O error"}  # FULL, READONLY, IOERR
+_PG_STOP = {"53100": "the disk is full", "25006": "the catalog is read-only"}  # disk_full, read_only_sql_transaction
+
+
+def _stop_reason(exc: Exception) -> str | None:
+    """Why a failed write means the whole batch must stop, or None (retry / report)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _SQLITE_STOP:
+        return _SQLITE_STOP[code & 0xFF]
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return _PG_STOP.get(sqlstate) if sqlstate else None
 
 
 def _escape_like(text: str) -> str:

@@ -20,8 +20,18 @@ from typing import Any, Callable, Collection, Literal, Sequence
 import numpy as np
 
 from indexer.embedder import Embedder, encode_batched, normalize_rows
-from indexer.faiss_index import FaissSettings, build_faiss, dense_top, grow_or_build, index_type
-from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir
+from indexer.faiss_index import (
+    APPROX_KINDS,
+    APPROX_THRESHOLD,
+    DEFAULT_APPROX,
+    FaissSettings,
+    build_faiss,
+    dense_top,
+    grow_or_build,
+    index_type,
+    ivf_info,
+)
+from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir, writable
 from indexer.journal import JOURNAL_DIR, JOURNAL_EVERY, Journal
 from indexer.lexical import BM25_DIR, lexical_scores, save_bm25, top_lexical_rows
 from indexer.manifest import (
@@ -53,16 +63,19 @@ __all__ = ["Hit", "IndexEntry", "IndexStateError", "Mode", "SearchIndex", "SyncR
 class SearchIndex:
     """Dense (FAISS) + lexical (BM25) index over item texts, persisted in `directory`.
 
-    Exact inner product (IndexFlatIP) below `approx_threshold` items, HNSW at or
-    above it. `fusion` picks how hybrid search combines the two rankings.
+    Exact inner product (IndexFlatIP) below `approx_threshold` items, at or above
+    it `approx_kind` ("ivf-sq8", the default, or "hnsw"; see indexer.faiss_index for
+    why). `fusion` picks how hybrid search combines the two rankings.
     """
 
     def __init__(
         self,
         directory: Path | str,
         embedder: Embedder,
-        approx_threshold: int = 200_000,
+        approx_threshold: int = APPROX_THRESHOLD,
         *,
+        approx_kind: str = DEFAULT_APPROX,
+        nprobe: int | None = None,
         fusion: Fusion = DEFAULT_FUSION,
         weights: Sequence[float] = DEFAULT_WEIGHTS,
         rrf_k: int = RRF_K,
@@ -72,12 +85,17 @@ class SearchIndex:
         batch_size: int = 64,
         max_stale: float = 0.25,
         journal_every: int = JOURNAL_EVERY,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; use one of {', '.join(FUSIONS)}")
         self.directory = Path(directory)
         self.embedder = embedder
+        if approx_kind not in APPROX_KINDS:
+            raise ValueError(f"unknown approx_kind {approx_kind!r}; use one of {', '.join(APPROX_KINDS)}")
         self.approx_threshold = int(approx_threshold)
+        self.approx_kind = approx_kind
+        self.nprobe = nprobe
         self.fusion: Fusion = fusion
         self.weights = tuple(float(w) for w in weights)
         self.rrf_k = rrf_k
@@ -87,6 +105,7 @@ class SearchIndex:
         self.batch_size = batch_size
         self.max_stale = max_stale
         self.journal_every = max(1, int(journal_every))
+        self.notify = notify
         self._state: IndexState | None = None
 
     def __repr__(self) -> str:
@@ -98,10 +117,21 @@ class SearchIndex:
     def _lock_path(self) -> Path:
         return self.directory / LOCK
 
+    def _lock(self, exclusive: bool):
+        """The folder's lock; says (through `notify`) when it has to wait for another process."""
+        notify = self.notify
+
+        def waiting() -> None:
+            if notify is not None:
+                notify(f"waiting for another modelkb process to finish writing the search index ({self.directory}) ...")
+
+        return locked(self._lock_path, exclusive=exclusive, on_wait=waiting)
+
     @property
     def _faiss_settings(self) -> FaissSettings:
         return FaissSettings(
-            self.approx_threshold, self.hnsw_m, self.ef_construction, self.ef_search, self.max_stale
+            self.approx_threshold, self.hnsw_m, self.ef_construction, self.ef_search, self.max_stale,
+            self.approx_kind, self.nprobe,
         )
 
     def manifest(self) -> dict[str, Any] | None:
@@ -115,7 +145,7 @@ class SearchIndex:
         """The validated in-memory state, reloaded when another process rewrote the folder."""
         if self._state is not None and self._state.stamp == manifest_stamp(self.directory):
             return self._state
-        with locked(self._lock_path, exclusive=False):
+        with self._lock(exclusive=False):
             diag = self._diagnose()
         if diag.level != "none" or diag.state is None:
             self._state = None
@@ -133,7 +163,7 @@ class SearchIndex:
 
     def check(self, entries: Sequence[IndexEntry]) -> list[str]:
         """Human-readable problems with the index relative to `entries`; [] means consistent."""
-        with locked(self._lock_path, exclusive=False):
+        with self._lock(exclusive=False):
             diag = self._diagnose()
         problems = list(diag.problems)
         if diag.state is None:
@@ -196,8 +226,12 @@ class SearchIndex:
         force: bool,
         on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
+        if not writable(self.directory):
+            if force:
+                raise IndexStateError(f"cannot rebuild the search index in {self.directory}: the folder is read-only")
+            return self._read_only_sync(entries)
         self.directory.mkdir(parents=True, exist_ok=True)
-        with locked(self._lock_path, exclusive=True):
+        with self._lock(exclusive=True):
             entries = validated(entries() if callable(entries) else entries)
             remove_leftovers(self.directory)
             if force:
@@ -291,6 +325,22 @@ class SearchIndex:
                 journal.append([entries[i].hash for i in rows], vecs)
             out[rows] = vecs
         return out, len(entries) - len(need)
+    def _read_only_sync(
+        self, entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]]
+    ) -> SyncReport:
+        """`sync` where the folder cannot be written: fine when the index is already up
+        to date (searching needs no write), else one clear IndexStateError."""
+        with self._lock(exclusive=False):
+            wanted = validated(entries() if callable(entries) else entries)
+            diag = self._diagnose()
+        current = {e.id: e.hash for e in wanted}
+        if diag.level == "none" and diag.state is not None and diag.state.hashes == current:
+            self._state = diag.state
+            return SyncReport(0, 0, len(current), False, None, written=False)
+        why = "; ".join(diag.problems) if diag.problems else "it is out of date"
+        raise IndexStateError(
+            f"the search index in {self.directory} cannot be updated: the folder is read-only ({why})"
+        )
 
     def _build_faiss(self, ids: np.ndarray, vectors: np.ndarray) -> Any:
         """A fresh FAISS index with this index's settings (benchmarks time it)."""
@@ -336,6 +386,7 @@ class SearchIndex:
                 stale=stale,
                 previous=self.manifest(),
             )
+            manifest["ivf"] = ivf_info(index, self._faiss_settings)
             commit(tmp, d, (*SIZED_FILES, BM25_DIR), MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
 
         return IndexState(
@@ -391,14 +442,14 @@ class SearchIndex:
 
         qvec = self._query_vector(query)
         if mode == "dense":
-            cand_rows, cand_scores = dense_top(state, qvec, k, rows, self.ef_search)
+            cand_rows, cand_scores = dense_top(state, qvec, k, rows, self._faiss_settings)
             return [
                 Hit(int(state.ids[r]), float(s), float(s), None) for r, s in zip(cand_rows, cand_scores)
             ]
 
         # hybrid: candidates from both sides, then both scores computed exactly for each.
         depth = min(pool, max(50, 5 * k))
-        dense_rows, _ = dense_top(state, qvec, depth, rows, self.ef_search)
+        dense_rows, _ = dense_top(state, qvec, depth, rows, self._faiss_settings)
         lex = lexical_scores(state.bm25, n, query)
         lex_rows = top_lexical_rows(lex, rows, depth)
         cand = np.array(sorted(set(dense_rows.tolist()) | set(lex_rows.tolist())), dtype=np.int64)

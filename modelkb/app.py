@@ -39,10 +39,12 @@ class IngestSummary:
     files_new: int = 0
     files_unchanged: int = 0
     files_failed: int = 0
+    files_skipped: int = 0  # not tried: the batch stopped (disk full, read-only catalog)
     items_new: int = 0
     items_enriched: int = 0
     embedded: int = 0
     errors: list[str] = field(default_factory=list)
+    index_error: str | None = None  # the catalog part is done, the index could not be written (e.g. disk full)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,10 +153,11 @@ class App:
         """
         from catalog import ParseError, parse_bytes
         from catalog.jsonl import parse_jsonl_bytes
+        from db.engine import CatalogStoppedError
 
         summary = IngestSummary()
         tagged = [(f, parse_bytes) for f in files] + [(f, parse_jsonl_bytes) for f in jsonl]
-        for f, parse in tagged:
+        for n, (f, parse) in enumerate(tagged):
             try:
                 doc = parse(f.read_or_fail(), f.name)
                 # a bulk file goes in batch by batch, so a killed import resumes (db.Catalog.ingest_bulk)
@@ -162,6 +165,14 @@ class App:
             except ParseError as exc:
                 summary.files_failed += 1
                 summary.errors.append(str(exc))
+            except CatalogStoppedError as exc:  # disk full, read-only: no later file can go in either
+                summary.files_failed += 1
+                summary.files_skipped = len(tagged) - n - 1
+                rest = f"; stopped, {summary.files_skipped} file(s) not tried" if summary.files_skipped else ""
+                summary.errors.append(f"{f.name}: {_one_line(exc)}{rest}")
+                if progress:
+                    progress(len(tagged) - n)
+                break
             except Exception as exc:  # a database error must not stop the batch
                 summary.files_failed += 1
                 summary.errors.append(f"{f.name}: could not store: {_one_line(exc)}")
@@ -174,8 +185,11 @@ class App:
                 summary.items_enriched += result.items_enriched
             if progress:
                 progress(1)
-        if index:
-            summary.embedded = self.sync_index(progress=embed_progress, on_start=embed_start).embedded
+        if index and not summary.files_skipped:  # a stopped batch (disk full) does not embed
+            try:
+                summary.embedded = self.sync_index(progress=embed_progress, on_start=embed_start).embedded
+            except OSError as exc:
+                summary.index_error = f"search index not updated: {exc.strerror or exc}; run `modelkb reindex` later"
         return summary
 
     # -- index -------------------------------------------------------------

@@ -224,15 +224,20 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], jsonl: tuple[str, ...], n
                              embed_start=tick.start)
     for err in summary["errors"]:
         click.echo(f"error: {err}", err=True)
+    if summary.get("index_error"):
+        click.echo(f"error: {summary['index_error']}", err=True)
     if as_json:
         _echo_json(summary)
     else:
         click.echo(
             f"{len(files) + len(bulk)} file(s): {summary['files_new']} new, {summary['files_unchanged']} unchanged, "
-            f"{summary['files_failed']} failed; items: {summary['items_new']} new, {summary['items_enriched']} enriched"
-            + ("" if no_index else f"; {summary['embedded']} embedded")
+            f"{summary['files_failed']} failed"
+            + (f", {summary['files_skipped']} not tried" if summary.get("files_skipped") else "")
+            + f"; items: {summary['items_new']} new, {summary['items_enriched']} enriched"
+            + ("" if no_index or summary.get("files_skipped") or summary.get("index_error")
+               else f"; {summary['embedded']} embedded")
         )
-    if summary["files_failed"]:
+    if summary["files_failed"] or summary.get("index_error"):
         ctx.exit(1)
 
 
