@@ -88,6 +88,22 @@ _RESULT_NEUTRAL = frozenset({"choose", "compare"})
 
 _URL = re.compile(r"https?://\S+")
 
+#: Longest quote an answer copies from a summary, and most sentences read per summary:
+#: a 10 MB summary must not become tens of MB of answer (it is quoted in several places).
+QUOTE_LIMIT = 400
+MAX_SENTENCES = 200
+ELLIPSIS = "\u2026"
+
+
+def clip_quote(sentence: str, limit: int = QUOTE_LIMIT) -> str:
+    """`sentence` if short enough, else its first words up to `limit` characters plus "…":
+    still a verbatim prefix of the summary (the grounding check strips the "…")."""
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + ELLIPSIS
+
 #: Inflections the stemmer leaves apart that a reader would not: "dataset" answers "data".
 _CANON = {"dataset": "data"}
 

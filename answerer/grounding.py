@@ -14,6 +14,8 @@ from typing import Any, Iterable, Sequence
 
 from answerer.items import ItemInput, as_candidates
 from catalog.records import ItemRecord, ParsedDocument
+from answerer.evidence import ELLIPSIS
+from catalog.errors import ModelkbError
 
 # Scheme URLs end at whitespace, markdown/HTML delimiters and table pipes.
 _URL = re.compile(r"https?://[^\s<>()\[\]{}|\\\"'`]+", re.IGNORECASE)
@@ -22,7 +24,7 @@ _BARE = re.compile(r"(?<![\w/.@-])(?:www\.[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)
 _TRAIL = ".,;:!?*_~"
 
 
-class GroundingError(ValueError):
+class GroundingError(ModelkbError, ValueError):
     """An answer cites a link or an item that its prompt file does not provide."""
 
     def __init__(self, problems: Sequence[str]):
@@ -75,7 +77,7 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
     every evidence sentence is a verbatim part of that item's summary; links
     shown for an item are that item's own links; no provided item is missing.
     """
-    from answerer.render import to_markdown
+    from answerer.render import link_target, to_markdown
 
     text, records = _source_parts(source, items)
     corpus_parts = [text]
@@ -90,6 +92,8 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
                 allowed.update(extract_urls(value))
                 if value.startswith(("http://", "https://")):
                     allowed.add(value.rstrip(_TRAIL))
+                    # the Markdown link percent-encodes what would end it early (`>`, space)
+                    allowed.update(extract_urls(link_target(value)))
     corpus = "\n".join(corpus_parts)
     norm_text = _norm(text)
     problems: list[str] = []
@@ -131,7 +135,7 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
         haystack = _norm(getattr(rec, "summary", "") if rec is not None else text)
         if not by_name and not text:
             return
-        if _norm(sentence) not in haystack:
+        if _norm(sentence.removesuffix(ELLIPSIS)) not in haystack:  # a clipped quote is a verbatim prefix
             problems.append(f"{where}: evidence for {item_name!r} is not in its summary: {sentence[:80]!r}")
 
     for r in getattr(answer, "ranking", []):

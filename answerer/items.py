@@ -18,6 +18,7 @@ from typing import Sequence, Union
 
 from catalog.records import ItemRecord, ParsedItem, Role
 from answerer.tasks import ALIAS_WEIGHT, CUE_ONLY_CAP, Taxonomy
+from indexer.text import MAX_BODY_CHARS
 
 #: What callers may pass as an item.
 ItemInput = Union[ParsedItem, ItemRecord, "tuple[ItemRecord, str]", "Candidate"]
@@ -113,7 +114,8 @@ def item_task_scores(record: ItemRecord, taxonomy: Taxonomy) -> tuple[dict[str, 
     if found:
         return found, source
     title = record.name or ""
-    summary = record.summary or ""
+    # as much of the summary as the search index embeds: a 10 MB summary costs no more
+    summary = (record.summary or "")[:MAX_BODY_CHARS]
     raw: dict[str, float] = {}
     named: set[str] = set()  # tasks named by an alias (not just hinted at by cues)
     for text, factor in ((title, 2.0), (summary, 1.0)):

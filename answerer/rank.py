@@ -37,7 +37,7 @@ from typing import Sequence
 import numpy as np
 
 from answerer import embedcache
-from answerer.evidence import SentenceFeatures, intent_boost
+from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
 from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_text
 from answerer.taxonomy import (
     Taxonomy,
@@ -103,7 +103,8 @@ _URL = re.compile(r"https?://\S+")
 
 
 def split_sentences(text: str | None) -> list[str]:
-    """Sentences of a summary, each a verbatim substring of it (whitespace-trimmed)."""
+    """Sentences of a summary, each a verbatim substring of it (whitespace-trimmed);
+    at most MAX_SENTENCES, each clipped to QUOTE_LIMIT characters ("…" marks a cut)."""
     if not text:
         return []
     out = []
@@ -111,7 +112,9 @@ def split_sentences(text: str | None) -> list[str]:
         for piece in _SENT_BOUNDARY.split(chunk):
             piece = piece.strip()
             if piece:
-                out.append(piece)
+                out.append(clip_quote(piece))
+                if len(out) >= MAX_SENTENCES:
+                    return out
     return out
 
 

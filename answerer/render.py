@@ -1,34 +1,64 @@
 """Answer -> Markdown for people, dict (JSON) for programs.
 
 Everything that comes from a prompt file is untrusted text: it is collapsed
-to one line wherever it is placed inline, and `|` is escaped inside table
-cells, so a title with a pipe or a newline cannot break the table or start
-a heading. A missing link is shown as "not provided", never guessed.
+to one line wherever it is placed inline, HTML (`<script>`, `<img onerror>`)
+is escaped so it shows as text, `[` and `]` are escaped so no link or image
+can be made of it, and `|` is escaped inside table cells, so a title with a
+pipe or a newline cannot break the table or start a heading. Only http(s)
+links become live links; a character that could end the link early (`>`, a
+space) is percent-encoded in the link. The JSON keeps every value exactly as
+the file wrote it. A missing link is shown as "not provided", never guessed.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Any
 
 from answerer.taxonomy import INTENT_DESCRIPTIONS
 
 NOT_PROVIDED = "not provided"
+NOT_A_WEB_LINK = "not a web link"
 ARROW = "\u2192"
+
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&lt;" written in the file shows as "&lt;"
+_WEB_LINK = re.compile(r"^https?://[^\s/?#<>]", re.IGNORECASE)
+# Characters not allowed (or not literal) inside a CommonMark autolink `<...>`.
+_LINK_UNSAFE = re.compile(r"[\x00-\x20\x7f<>\\\"`]")
 
 
 def _inline(text: Any) -> str:
-    """One line of untrusted text: whitespace (newlines included) collapsed."""
-    return " ".join(str(text if text is not None else "").split())
+    """One line of untrusted text as Markdown that shows exactly that text:
+    whitespace collapsed; backslashes, `[`, `]` and HTML escaped."""
+    s = " ".join(str(text if text is not None else "").split())
+    s = s.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return _ENTITY.sub("&amp;", s).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _table_cell(markdown: str) -> str:
+    """Markdown placed in a table cell: pipes escaped."""
+    return markdown.replace("|", "\\|")
 
 
 def _cell(text: Any) -> str:
-    """A table cell: one line, pipes escaped (backslashes first, so escapes stay escapes)."""
-    return _inline(text).replace("\\", "\\\\").replace("|", "\\|")
+    """A table cell of untrusted text."""
+    return _table_cell(_inline(text))
+
+
+def link_target(url: str) -> str:
+    """`url` as written inside `<...>`: only the characters that would end or bend the
+    autolink (space, `<`, `>`, backslash, quotes, controls) are percent-encoded."""
+    return _LINK_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), url.strip())
 
 
 def _link(url: str | None) -> str:
-    return f"<{_inline(url)}>" if url else NOT_PROVIDED
+    """A live link for an http(s) URL; any other scheme (javascript:, file:, ...) as plain text."""
+    if not url:
+        return NOT_PROVIDED
+    if _WEB_LINK.match(url.strip()):
+        return f"<{link_target(url)}>"
+    return f"{_inline(url)} ({NOT_A_WEB_LINK})"
 
 
 def _quote(sentences: list[str]) -> str:
@@ -124,8 +154,8 @@ def to_markdown(answer: Any) -> str:
     for ref in answer.references:
         out.append(
             f"| {ref.rank} | {_cell(ref.name)} | {_cell(ref.kind)} | {_cell(ref.role)} | {ref.score:.2f} "
-            f"| {_cell(ref.fit)} | {_cell(reasons.get(ref.name, ''))} | {_cell(_link(ref.paper_url))} "
-            f"| {_cell(_link(ref.github_url))} |"
+            f"| {_cell(ref.fit)} | {_cell(reasons.get(ref.name, ''))} | {_table_cell(_link(ref.paper_url))} "
+            f"| {_table_cell(_link(ref.github_url))} |"
         )
     out.append("")
     out.append("*Only the models and papers provided with the question are used; links are shown as given.*")

@@ -2,7 +2,8 @@
 
 Every paper is a real publication; `arxiv` is its arXiv id (written as
 http://arxiv.org/pdf/<id>v1.pdf), or None with `url` giving the venue page
-when the paper is not on arXiv. Summaries are written in our own words and say
+when the paper is not on arXiv; an id we could not confirm is left out
+(no link) rather than guessed. Summaries are written in our own words and say
 what the paper does. Zoo models are named Prefix-Architecture-Variant and
 point at the paper and code they come from.
 """
@@ -341,13 +342,10 @@ P: dict[str, Paper] = {
         "Presents the MOT16 benchmark of crowded pedestrian videos with careful annotations and a standard evaluation protocol for multi-object tracking."),
     "ocsort": Paper("Observation-Centric SORT: Rethinking SORT for Robust Multi-Object Tracking", "2203.14360", "https://github.com/noahcao/OC_SORT",
         "Fixes error accumulation in Kalman-filter trackers during occlusion by re-updating tracks from observations and adding a motion-direction consistency term. It improves tracking of objects with non-linear motion."),
-    "stabnet": Paper("Deep Online Video Stabilization", "1802.08091", None,
+    "stabnet": Paper("Deep Online Video Stabilization", None, None,
         "Trains a network that predicts a warping transformation for each incoming frame to remove camera shake online, using a dataset of paired stable and unstable videos captured with a special rig."),
     "fusestab": Paper("Hybrid Neural Fusion for Full-frame Video Stabilization", "2102.06205", "https://github.com/alex04072000/FuSta",
         "Stabilizes shaky video without cropping by warping and fusing several neighbouring frames with learned blending of features and colours. It fills the borders that cropping-based stabilizers lose."),
-    "difrint": Paper("Deep Iterative Frame Interpolation for Full-frame Video Stabilization", None, "https://github.com/jinsc37/DIFRINT",
-        "Stabilizes video by repeatedly interpolating between neighbouring frames, which smooths the camera path while keeping the full frame. It needs no cropping and runs without a learned motion model.",
-        None),
     "i3d": Paper("Quo Vadis, Action Recognition? A New Model and the Kinetics Dataset", "1705.07750", "https://github.com/google-deepmind/kinetics-i3d",
         "Inflates 2D ImageNet convolutional networks into 3D (I3D) for video and pre-trains them on the new Kinetics dataset. This raises action recognition accuracy on HMDB-51 and UCF-101 considerably."),
     "slowfast": Paper("SlowFast Networks for Video Recognition", "1812.03982", "https://github.com/facebookresearch/SlowFast",
@@ -620,7 +618,7 @@ P: dict[str, Paper] = {
         "Detects text in images by predicting each character region and the affinity between characters, which handles curved and arbitrarily shaped text."),
     "ppocr": Paper("PP-OCR: A Practical Ultra Lightweight OCR System", "2009.09941", "https://github.com/PaddlePaddle/PaddleOCR",
         "A complete lightweight OCR pipeline of text detection, direction classification and recognition, compressed with a bag of strategies to run on mobile devices in Chinese and English."),
-    "tableformer": Paper("TableFormer: Table Structure Understanding with Transformers", "2203.01017", "https://github.com/DS4SD/docling",
+    "tableformer": Paper("TableFormer: Table Structure Understanding with Transformers", "2203.01017", None,
         "Predicts the structure of a table image (rows, columns, spanning cells) and the bounding box of each cell with a Transformer, so content can be taken from the PDF. It improves table structure recognition on PubTabNet and FinTabNet."),
     "pubtables": Paper("PubTables-1M: Towards comprehensive table extraction from unstructured documents", "2110.00061", "https://github.com/microsoft/table-transformer",
         "Releases nearly a million tables from scientific articles with detection and structure annotations, and trains DETR-based Table Transformer models for table detection and structure recognition."),
@@ -668,7 +666,7 @@ P: dict[str, Paper] = {
         "Classifies whole slide images with a Transformer over patch features that models correlations between instances, under weak slide-level supervision."),
     "abmil": Paper("Attention-based Deep Multiple Instance Learning", "1802.04712", "https://github.com/AMLab-Amsterdam/AttentionDeepMIL",
         "Learns a bag-level classifier from instance features with an attention-based pooling whose weights indicate key instances, applied to histopathology images."),
-    "r2gen": Paper("Generating Radiology Reports via Memory-driven Transformer", "2010.16056", "https://github.com/cuhk-zhehuai/R2Gen",
+    "r2gen": Paper("Generating Radiology Reports via Memory-driven Transformer", "2010.16056", "https://github.com/cuhksz-nlp/R2Gen",
         "Writes radiology reports from chest X-ray images with a Transformer decoder that has a relational memory and memory-driven normalization. It improves report generation on IU X-Ray and MIMIC-CXR."),
     "fastmri": Paper("fastMRI: An Open Dataset and Benchmarks for Accelerated MRI", "1811.08839", "https://github.com/facebookresearch/fastMRI",
         "Releases raw k-space MRI data of knees and brains with baselines for reconstructing images from undersampled measurements, to speed up MRI scans."),

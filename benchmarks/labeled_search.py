@@ -11,7 +11,6 @@ answer), so summary-less zoo models are found by their expanded names alone.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 import tempfile
@@ -21,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from catalog import parse_file  # noqa: E402
-from indexer.store import SearchIndex  # noqa: E402
+from indexer.scoring import DEFAULT_FUSION, FUSIONS  # noqa: E402
 from modelkb.evaluate import evaluate_beir  # noqa: E402
 
 
@@ -53,17 +52,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    results = {}
     with tempfile.TemporaryDirectory() as tmp:
         n = build_beir(Path(tmp))
-        original = SearchIndex.search
-        for fusion in ("weighted", "rrf"):
-            SearchIndex.search = functools.partialmethod(original, fusion=fusion)
-            report = evaluate_beir(tmp)
-            results[fusion] = report.metrics()
-        SearchIndex.search = original
-    out = {"corpus": n, "modes": {"lexical": results["weighted"]["lexical"], "dense": results["weighted"]["dense"],
-                                  "hybrid (weighted)": results["weighted"]["hybrid"], "hybrid (rrf)": results["rrf"]["hybrid"]}}
+        variants = {f"hybrid ({f})": {"fusion": f} for f in FUSIONS}
+        metrics = evaluate_beir(tmp, variants=variants).metrics()
+    out = {"corpus": n, "default_fusion": DEFAULT_FUSION, "modes": metrics}
     if args.json:
         print(json.dumps(out, indent=2))
         return

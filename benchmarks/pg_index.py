@@ -3,7 +3,7 @@
 Real embeddings: the SciFact corpus (../shared/benchmarks/scifact, 5,183
 abstracts, 300 queries) goes into a throwaway pgvector catalog the way
 `modelkb ingest --jsonl` puts it there, embedded with the bundled MiniLM
-(vectors cached in the git-ignored benchmarks/work/, so reruns take seconds).
+(vectors cached by benchmarks/embed_cache.py in the git-ignored work/).
 
 - `ann`: per HNSW index type (`halfvec(384)` and `vector(384)`, cosine ops,
   m=16, ef_construction=64): build time and size of the index, then per
@@ -24,7 +24,6 @@ at the end (also on SIGTERM). Results: results/pgvector-latest.json.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -43,45 +42,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import modelkb.config  # noqa: E402,F401 - offline environment first
 import numpy as np  # noqa: E402
 
-WORK = ROOT / "benchmarks" / "work"
 RESULTS = ROOT / "benchmarks" / "results"
 SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 EF_SEARCH = (40, 100, 200, 400)
-
-
-class CachedEmbedder:
-    """The real embedder with a disk cache keyed by (model, sha256 of the text)."""
-
-    def __init__(self, base) -> None:
-        self.base = base
-        self.path = WORK / f"pgvector-embeddings-{base.name}.npz"
-        self.cache: dict[bytes, np.ndarray] = {}
-        self.dirty = False
-        if self.path.is_file():
-            with np.load(self.path) as data:
-                self.cache = dict(zip((bytes(k) for k in data["keys"]), data["vectors"]))
-
-    name = property(lambda self: self.base.name)
-    dimension = property(lambda self: self.base.dimension)
-
-    def encode(self, texts, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
-        keys = [hashlib.sha256(t.encode()).digest() for t in texts]
-        todo = {k: t for k, t in zip(keys, texts) if k not in self.cache}
-        if todo:
-            vecs = np.asarray(self.base.encode(list(todo.values()), batch_size=64), dtype=np.float32)
-            self.cache.update(zip(todo, vecs))
-            self.dirty = True
-        if not keys:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self.cache[k] for k in keys])
-
-    def save(self) -> None:
-        if self.dirty:
-            WORK.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp.npz")
-            np.savez(tmp, keys=np.array(list(self.cache), dtype="S32"), vectors=np.stack(list(self.cache.values())))
-            tmp.replace(self.path)
-            self.dirty = False
 
 
 def _app(url: str, embedder):
@@ -101,7 +64,7 @@ def load_dataset(app, directory: Path):
     t0 = time.perf_counter()
     app.sync_index()
     seconds = time.perf_counter() - t0
-    return data, {i.id: i.extra["source_id"] for i in app.catalog.items()}, seconds
+    return data, app.catalog.extra_values("source_id"), seconds
 
 
 def score_modes(index, data, source_of, modes, **search_kw) -> dict[str, dict[str, float]]:
@@ -110,9 +73,13 @@ def score_modes(index, data, source_of, modes, **search_kw) -> dict[str, dict[st
     qids = data.judged_queries()
     out = {}
     for mode in modes:
-        rankings = {q: [source_of[h.id] for h in index.search(data.queries[q], k=100, mode=mode, **search_kw)]
-                    for q in qids}
+        rankings, ms = {}, []
+        for q in qids:
+            t0 = time.perf_counter()
+            rankings[q] = [source_of[h.id] for h in index.search(data.queries[q], k=100, mode=mode, **search_kw)]
+            ms.append(1000 * (time.perf_counter() - t0))
         out[mode] = {k: round(v, 4) for k, v in compute_metrics(data.qrels, rankings, qids).items()}
+        out[mode]["p50_ms"] = round(statistics.median(ms), 1)  # k=100, query embedding included
     return out
 
 
@@ -138,7 +105,9 @@ def quality(server, embedder) -> dict:
             row["pgvector, dense"] = score_modes(app.index, data, source_of, ("dense",))["dense"]
             app.catalog.close()
             embedded = evaluate_beir(directory, embedder=embedder)
-            row["embedded (FAISS + bm25s)"] = embedded.metrics()
+            row["embedded (FAISS + bm25s)"] = {
+                mode: {**m, "mean_ms": round(1000 * embedded.modes[mode].seconds / max(embedded.queries, 1), 1)}
+                for mode, m in embedded.metrics().items()}  # query embeddings batched up front
             results[name] = row
             embedder.save()
             print(f"quality {name}: {json.dumps(row)}", file=sys.stderr)
@@ -155,7 +124,7 @@ def ann(server, embedder) -> dict:
     url = server.create_database()
     app = _app(url, embedder)
     t0 = time.perf_counter()
-    data, _, _ = load_dataset(app, SCIFACT)
+    data, _, sync_seconds = load_dataset(app, SCIFACT)
     ingest_seconds = time.perf_counter() - t0
     embedder.save()
     store = app.index.backend
@@ -181,6 +150,7 @@ def ann(server, embedder) -> dict:
                 "p95_ms": round(ms[int(len(ms) * 0.95)], 2), "label": label}
 
     out: dict = {"items": int(len(ids)), "queries": len(qvecs), "ingest_and_index_seconds": round(ingest_seconds, 1),
+                 "index_sync_seconds": round(sync_seconds, 1),
                  "types": {}}
     model_id = store._require_model()
     for kind in ("halfvec", "vector"):
@@ -190,7 +160,7 @@ def ann(server, embedder) -> dict:
         store.index_kind = kind
         t0 = time.perf_counter()
         with engine.begin() as conn:
-            store._register_model(conn)  # CREATE INDEX over the stored rows
+            store.ensure_hnsw(conn)  # CREATE INDEX over the stored rows
         build = time.perf_counter() - t0
         with engine.connect() as conn:
             size = conn.execute(text("SELECT pg_relation_size(:n)"), {"n": store.index_name}).scalar()
@@ -213,7 +183,7 @@ def ann(server, embedder) -> dict:
     out["exact_sql"] = run("exact (sequential scan)")
     store.index_kind = "halfvec"
     with engine.begin() as conn:
-        store._register_model(conn)
+        store.ensure_hnsw(conn)
     app.catalog.close()
     return out
 
@@ -227,6 +197,7 @@ def main() -> None:
     SCIFACT = args.scifact
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out
     import pg
+    from embed_cache import CachedEmbedder
     from indexer.embedder import SentenceTransformerEmbedder
 
     embedder = CachedEmbedder(SentenceTransformerEmbedder())
@@ -245,7 +216,11 @@ def main() -> None:
         server.stop()
     report["machine"]["load_end"] = os.getloadavg()[0]
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "pgvector-latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    latest = RESULTS / "pgvector-latest.json"
+    if args.only and latest.is_file():  # keep the other section of the last full run
+        previous = json.loads(latest.read_text())
+        report = {**{k: v for k, v in previous.items() if k in ("ann", "quality")}, **report}
+    latest.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 
 

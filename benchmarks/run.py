@@ -17,8 +17,10 @@ Sections, all in one process and one run so the ratios compare like with like:
 4. answer     files/s answering prompt files (parse + answerer.compose + render);
 5. cli        cold start: `modelkb --help` and a first `modelkb search`
               (subprocess, median of 3);
-6. beir_tiny  `modelkb eval` metrics on tests/data/beir_tiny.
-7. cold_start one-shot `modelkb search` with / without the ONNX export vs
+6. beir_tiny  `modelkb eval` metrics on tests/data/beir_tiny;
+7. scifact    `modelkb eval ../shared/benchmarks/scifact` (real BEIR SciFact) per mode
+              beside the published numbers, and the fusion comparison (scifact.py).
+8. cold_start one-shot `modelkb search` with / without the ONNX export vs
               `python -c "import torch"` (cold_start.py; its own catalog).
 
 Results: benchmarks/results/<date>.json and latest.json. Timings only; no
@@ -49,7 +51,7 @@ import modelkb.config  # noqa: E402,F401  (sets the offline environment before t
 
 import numpy as np  # noqa: E402
 
-SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "beir_tiny", "cold_start")
+SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "serve", "beir_tiny", "scifact", "cold_start")
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -156,7 +158,7 @@ def bench_ingest(work: Path, n: int, embedder) -> tuple[dict[str, Any], Any, lis
     say(f"ingest: {len(files)} generated prompt files ({gen_s:.1f}s to generate)")
 
     def parse_all():
-        return [parse_bytes(f.read(), f.name) for f in files]
+        return [parse_bytes(f.read_or_fail(), f.name) for f in files]
 
     docs, parse_s = timed(parse_all)
     mentions = sum(len(d.items) for d in docs)
@@ -241,7 +243,7 @@ def bench_faiss(work: Path, sizes: list[int], dim: int = 384, queries: int = 200
         name, dimension = "synthetic", dim
 
     flat_si = SearchIndex(work / "faiss-flat", _NoEmbedder(), approx_threshold=10**12)
-    hnsw_si = SearchIndex(work / "faiss-hnsw", _NoEmbedder(), approx_threshold=0)
+    hnsw_si = SearchIndex(work / "faiss-hnsw", _NoEmbedder(), approx_threshold=0, approx_kind="hnsw")
     rng = np.random.default_rng(42)
     out: dict[str, Any] = {
         "vectors": "synthetic: random unit vectors (normal, L2-normalized), not model embeddings",
@@ -480,10 +482,18 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
         from cold_start import summary_line
 
         lines.append(summary_line(s["cold_start"]))
+    if "serve" in s:
+        from serve_bench import summary_lines as serve_lines
+
+        lines += serve_lines(s["serve"])
     if "beir_tiny" in s:
         m = s["beir_tiny"]["metrics"]
         lines.append("beir_tiny " + ", ".join(
             f"{mode}: nDCG@10 {v['ndcg@10']:.3f} MRR@10 {v['mrr@10']:.3f} R@100 {v['recall@100']:.3f}" for mode, v in m.items()))
+    if "scifact" in s:
+        from scifact import summary_lines as scifact_lines
+
+        lines += scifact_lines(s["scifact"])
     return lines
 
 
@@ -519,7 +529,7 @@ def main() -> int:
     sections = result["sections"]
     try:
         app = files = None
-        needs_catalog = {"ingest", "reingest", "search", "answer", "cli"} & set(only)
+        needs_catalog = {"ingest", "reingest", "search", "answer", "cli", "serve"} & set(only)
         if needs_catalog:
             sections["ingest"], app, files = bench_ingest(work, args.n, embedder)
             if "ingest" not in only:
@@ -534,6 +544,10 @@ def main() -> int:
             app.catalog.close()
         if "cli" in only:
             sections["cli"] = bench_cli(work / "home")
+        if "serve" in only:
+            from serve_bench import bench_serve  # benchmarks/serve_bench.py
+
+            sections["serve"] = bench_serve(work / "home", files)
         if "faiss" in only:
             sections["faiss"] = bench_faiss(work, [int(x) for x in args.sizes.split(",") if x.strip()])
         if "beir_tiny" in only:
@@ -542,6 +556,10 @@ def main() -> int:
             from cold_start import bench_cold_start
 
             sections["cold_start"] = bench_cold_start(work)
+        if "scifact" in only:
+            from scifact import bench_scifact
+
+            sections["scifact"] = bench_scifact(embedder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from catalog.errors import BadInput
+
 ItemKind = Literal["model", "paper"]
 Role = Literal["recommended", "related"]
 DocFormat = Literal["prompt", "answer"]
@@ -72,7 +74,7 @@ class ParsedDocument:
     repairs: list[str] = field(default_factory=list)
 
 
-class ParseError(ValueError):
+class ParseError(BadInput):
     """A file that cannot go into the catalog; says where and why in one line."""
 
     def __init__(self, path: str, message: str, line: int | None = None):

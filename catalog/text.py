@@ -11,7 +11,9 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import ftfy
 
@@ -74,12 +76,42 @@ def check_size(size: int, path: str) -> None:
 
 
 
-def read_file_bytes(name: str) -> bytes:
-    """The bytes of file `name`, size-checked first; every failure is a ParseError naming it."""
+_READ_CHUNK = 1 << 20
+
+
+def read_capped(stream: BinaryIO, name: str) -> bytes:
+    """Everything `stream` holds, read in chunks and never more than the size limit
+    plus one byte: a pipe, a FIFO or /dev/zero cannot exhaust memory."""
+    limit = max_file_bytes()
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(_READ_CHUNK if limit is None else min(_READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if limit is not None and total > limit:
+            raise ParseError(
+                name,
+                f"file too large: more than {limit} bytes, limit is {limit} bytes "
+                f"(set {MAX_FILE_BYTES_ENV} to change)",
+            )
+
+
+def read_file_bytes(path: str | os.PathLike[str], name: str | None = None) -> bytes:
+    """The bytes of file `path`: a regular file is size-checked before it is opened,
+    anything else (FIFO, device) is read with the cap of `read_capped`. Every failure
+    is a ParseError naming the file (`name`, for display, defaults to the path)."""
+    name = os.fspath(path) if name is None else name
     try:
-        check_size(os.stat(name).st_size, name)
-        with open(name, "rb") as fh:
-            return fh.read()
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise ParseError(name, "is a directory, not a file")
+        if stat.S_ISREG(st.st_mode):
+            check_size(st.st_size, name)
+        with open(path, "rb") as fh:
+            return read_capped(fh, name)
     except ParseError:
         raise
     except IsADirectoryError:

@@ -3,5 +3,9 @@
 from db.catalog_store import Catalog, IndexRow, IngestResult
 from db.engine import CatalogError, default_sqlite_url, sqlite_path
 from db.models import Document, Item, Mention
+from db.views import CatalogStats, DocumentView, ItemDetail, ItemView, Source
 
-__all__ = ["Catalog", "CatalogError", "Document", "IndexRow", "IngestResult", "Item", "Mention", "default_sqlite_url", "sqlite_path"]
+__all__ = [
+    "Catalog", "CatalogError", "CatalogStats", "Document", "DocumentView", "IndexRow", "IngestResult", "Item",
+    "ItemDetail", "ItemView", "Mention", "Source", "default_sqlite_url", "sqlite_path",
+]

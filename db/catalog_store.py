@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from catalog.records import ItemRecord, ParsedDocument
-from sqlalchemy import Engine, func, select
+from catalog.records import ItemRecord, ParsedDocument, ParsedItem
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from db.engine import make_engine, upgrade
+from db.engine import CatalogStoppedError, is_read_only, make_engine, upgrade
 from db.enrich import enrich, new_item, to_record
 from db.models import Document, Item, Mention, utcnow
+from db.views import CatalogStats, DocumentView, ItemDetail, ItemView, document_view, item_detail, item_view
+
+
+#: Records per transaction of a bulk (JSONL) import: what a kill can cost at most.
+BULK_BATCH = 5000
 
 
 @dataclass
@@ -67,42 +72,120 @@ class Catalog:
 
     # -- writing -----------------------------------------------------------
 
+    @property
+    def read_only(self) -> bool:
+        """True when the catalog was opened read-only (it cannot be written here)."""
+        return is_read_only(self.engine)
+
     def ingest(self, doc: ParsedDocument, attempts: int = 5) -> IngestResult:
         """Store one parsed file atomically; identical bytes are a no-op.
 
         Retries when a concurrent writer inserted the same item or document
-        first (unique violation) or held the lock too long.
+        first (unique violation) or held the lock too long. A full disk or a
+        read-only catalog is not retried: CatalogStoppedError, since no later
+        file can succeed either.
         """
+        return self._write(lambda session: self._ingest(session, doc), attempts)
+
+    def ingest_bulk(
+        self, doc: ParsedDocument, batch: int = BULK_BATCH, progress: Callable[[int], None] | None = None
+    ) -> IngestResult:
+        """Store a big file (a JSONL import) in batches, so a kill loses at most one batch.
+
+        Items go in first, `batch` records per transaction (idempotent: an item already
+        stored is found and enriched, never duplicated); then the document row and all
+        its mentions in one last transaction. The document row therefore marks a
+        complete import: until it exists, a rerun goes through the file again, finds
+        the items of the committed batches in place and carries on. `progress(n)` is
+        called after each batch with its number of records. A file of at most one
+        batch is one transaction, like `ingest`.
+        """
+        with self.session() as s:
+            existing = s.scalar(select(Document.id).where(Document.sha256 == doc.sha256))
+        if existing is not None or len(doc.items) <= batch:
+            result = self.ingest(doc) if existing is None else IngestResult(doc.path, "unchanged", document_id=existing)
+            if progress:
+                progress(len(doc.items))
+            return result
+        result = IngestResult(doc.path, "new")
+        seen: set[str] = set()
+        for start in range(0, len(doc.items), batch):
+            part = doc.items[start : start + batch]
+
+            def one_batch(session: Session, part: Sequence[ParsedItem] = part) -> IngestResult:
+                counts = IngestResult(doc.path, "new")  # fresh per attempt: a retry counts once
+                self._upsert(session, part, counts, set(seen))
+                return counts
+
+            counts = self._write(one_batch)
+            seen.update(p.item.key for p in part)
+            result.items_new += counts.items_new
+            result.items_enriched += counts.items_enriched
+            if progress:
+                progress(len(part))
+        done = self._write(lambda session: self._bulk_document(session, doc))
+        result.status, result.mentions, result.document_id = done.status, done.mentions, done.document_id
+        if done.status == "unchanged":  # a concurrent import of the same file finished first
+            result.items_new = result.items_enriched = 0
+        return result
+
+    def _write(self, work: Callable[[Session], IngestResult], attempts: int = 5) -> IngestResult:
+        """Run `work` in one write transaction, retried on a concurrent writer's
+        unique violation or a lock held too long."""
+        if self.read_only:
+            raise CatalogStoppedError(
+                f"cannot write the catalog {self.url_for_display}: it is read-only here (it can be read, not changed)"
+            )
         for attempt in range(attempts):
             try:
                 with self._write_sessions() as session, session.begin():
-                    return self._ingest(session, doc)
-            except (IntegrityError, OperationalError):
+                    return work(session)
+            except (IntegrityError, OperationalError) as exc:
+                stop = _stop_reason(exc)
+                if stop:
+                    raise CatalogStoppedError(f"cannot write the catalog {self.url_for_display}: {stop}") from exc
                 if attempt == attempts - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
+    @property
+    def url_for_display(self) -> str:
+        """The catalog's URL without its password."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
+
     def _ingest(self, session: Session, doc: ParsedDocument) -> IngestResult:
         existing = session.scalar(select(Document).where(Document.sha256 == doc.sha256))
         if existing is not None:
             return IngestResult(doc.path, "unchanged", document_id=existing.id)
-        document = Document(
-            path=doc.path,
-            sha256=doc.sha256,
-            format=doc.format,
-            question=doc.question,
-            repairs=list(doc.repairs),
-            ingested_at=utcnow(),
-        )
+        document = _document(doc)
         session.add(document)
         result = IngestResult(doc.path, "new")
-        seen: dict[str, Item] = {}
+        items = self._upsert(session, doc.items, result, set())
         mentioned: set[tuple[str, str]] = set()
-        stored = self._stored_items(session, [parsed.item.key for parsed in doc.items])
         for parsed in doc.items:
             rec = parsed.item
-            item = seen.get(rec.key) or stored.get(rec.key)
+            if (rec.key, parsed.role) in mentioned:
+                continue
+            mentioned.add((rec.key, parsed.role))
+            session.add(Mention(document=document, item=items[rec.key], role=parsed.role, position=parsed.position))
+            result.mentions += 1
+        session.flush()
+        result.document_id = document.id
+        return result
+
+    def _upsert(
+        self, session: Session, parsed_items: Sequence[ParsedItem], result: IngestResult, seen: set[str]
+    ) -> dict[str, Item]:
+        """Insert new items, enrich stored ones; counts go to `result`. `seen`: keys this
+        file already counted (an item new or enriched earlier in the file counts once)."""
+        items: dict[str, Item] = {}
+        stored = self._stored_items(session, [parsed.item.key for parsed in parsed_items])
+        for parsed in parsed_items:
+            rec = parsed.item
+            item = items.get(rec.key) or stored.get(rec.key)
             if item is None:
                 item = new_item(rec)
                 session.add(item)
@@ -111,15 +194,35 @@ class Catalog:
                 item.updated_at = utcnow()
                 if rec.key not in seen:
                     result.items_enriched += 1
-            seen[rec.key] = item
-            if (rec.key, parsed.role) in mentioned:
-                continue
-            mentioned.add((rec.key, parsed.role))
-            session.add(Mention(document=document, item=item, role=parsed.role, position=parsed.position))
-            result.mentions += 1
+            seen.add(rec.key)
+            items[rec.key] = item
+        return items
+
+    def _bulk_document(self, session: Session, doc: ParsedDocument, chunk: int = 5000) -> IngestResult:
+        """The document row and its mentions, for items `ingest_bulk` already stored
+        (plain INSERTs in chunks: no ORM object per mention)."""
+        existing = session.scalar(select(Document.id).where(Document.sha256 == doc.sha256))
+        if existing is not None:
+            return IngestResult(doc.path, "unchanged", document_id=existing)
+        document = _document(doc)
+        session.add(document)
         session.flush()
-        result.document_id = document.id
-        return result
+        keys = sorted({parsed.item.key for parsed in doc.items})
+        ids: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            ids.update((key, item_id) for key, item_id in session.execute(select(Item.key, Item.id).where(Item.key.in_(part))))
+        rows, mentioned = [], set()
+        for parsed in doc.items:
+            pair = (parsed.item.key, parsed.role)
+            if pair in mentioned:
+                continue
+            mentioned.add(pair)
+            rows.append({"document_id": document.id, "item_id": ids[parsed.item.key],
+                         "role": parsed.role, "position": parsed.position})
+        for start in range(0, len(rows), chunk):
+            session.execute(insert(Mention), rows[start : start + chunk])
+        return IngestResult(doc.path, "new", mentions=len(rows), document_id=document.id)
 
     @staticmethod
     def _stored_items(session: Session, keys: list[str], chunk: int = 500) -> dict[str, Item]:
@@ -141,30 +244,63 @@ class Catalog:
     # -- reading -----------------------------------------------------------
 
     def stats(self) -> dict[str, int]:
+        return self.counts().as_dict()
+
+    def counts(self) -> CatalogStats:
         with self.session() as s:
             kinds = dict(s.execute(select(Item.kind, func.count()).group_by(Item.kind)).all())
-            return {
-                "documents": s.scalar(select(func.count()).select_from(Document)) or 0,
-                "items": sum(kinds.values()),
-                "models": kinds.get("model", 0),
-                "papers": kinds.get("paper", 0),
-                "mentions": s.scalar(select(func.count()).select_from(Mention)) or 0,
-            }
+            return CatalogStats(
+                documents=s.scalar(select(func.count()).select_from(Document)) or 0,
+                items=sum(kinds.values()),
+                models=kinds.get("model", 0),
+                papers=kinds.get("paper", 0),
+                mentions=s.scalar(select(func.count()).select_from(Mention)) or 0,
+            )
 
-    def items(self, kind: str | None = None, task: str | None = None) -> list[Item]:
-        stmt = select(Item).order_by(Item.kind, Item.name)
+    def change_stamp(self) -> tuple:
+        """Changes whenever an ingest added or enriched anything: one cheap query, so a
+        long-running process can tell whether its search index may be stale without
+        reading every row."""
+        with self.session() as s:
+            items = s.execute(select(func.count(), func.max(Item.id), func.max(Item.updated_at))).one()
+            docs = s.execute(select(func.count(), func.max(Document.id))).one()
+        return (*items, *docs)
+
+    @staticmethod
+    def _filtered(stmt, kind: str | None, task: str | None):
         if kind:
             stmt = stmt.where(Item.kind == kind)
         if task:
             stmt = stmt.where(func.lower(Item.task) == task.lower())
-        with self.session() as s:
-            return list(s.scalars(stmt))
+        return stmt
 
-    def items_by_id(self, ids: list[int]) -> dict[int, Item]:
+    def items(self, kind: str | None = None, task: str | None = None) -> list[ItemView]:
+        """Items, models first, then by name."""
+        stmt = self._filtered(select(Item).order_by(Item.kind, Item.name), kind, task)
+        with self.session() as s:
+            return [item_view(i) for i in s.scalars(stmt)]
+
+    def item_ids(self, kind: str | None = None, task: str | None = None) -> list[int]:
+        """Ids of the items passing the filters (for restricting a search)."""
+        with self.session() as s:
+            return list(s.scalars(self._filtered(select(Item.id), kind, task)))
+
+    def tasks(self) -> list[str]:
+        """The distinct task prefixes of zoo models (for a filter menu)."""
+        with self.session() as s:
+            return sorted(t for t in s.scalars(select(Item.task).where(Item.task.is_not(None)).distinct()) if t)
+
+    def extra_values(self, name: str) -> dict[int, object]:
+        """`extra[name]` of every item that has it, by item id (e.g. a bulk import's source ids)."""
+        with self.session() as s:
+            rows = s.execute(select(Item.id, Item.extra))
+            return {i: extra[name] for i, extra in rows if extra and name in extra}
+
+    def items_by_id(self, ids: list[int]) -> dict[int, ItemView]:
         if not ids:
             return {}
         with self.session() as s:
-            return {i.id: i for i in s.scalars(select(Item).where(Item.id.in_(ids)))}
+            return {i.id: item_view(i) for i in s.scalars(select(Item).where(Item.id.in_(ids)))}
 
     def records(self, keys: list[str]) -> list[ItemRecord]:
         """Stored items as catalog records, in the order of `keys`."""
@@ -174,7 +310,7 @@ class Catalog:
             found = {i.key: to_record(i) for i in s.scalars(select(Item).where(Item.key.in_(keys)))}
         return [found[k] for k in keys if k in found]
 
-    def item(self, ref: str) -> Item | None:
+    def item(self, ref: str) -> ItemDetail | None:
         """An item by key (`arxiv:2308.15462`), id, exact name, or a name part matching one item."""
         with self.session() as s:
             opts = selectinload(Item.mentions).selectinload(Mention.document)
@@ -189,11 +325,11 @@ class Catalog:
                 like = Item.name.ilike(pattern, escape="\\")
                 found = list(s.scalars(select(Item).options(opts).where(like).limit(2)))
                 item = found[0] if len(found) == 1 else None
-            return item
+            return None if item is None else item_detail(item)
 
-    def documents(self) -> list[Document]:
+    def documents(self) -> list[DocumentView]:
         with self.session() as s:
-            return list(s.scalars(select(Document).order_by(Document.id)))
+            return [document_view(d) for d in s.scalars(select(Document).order_by(Document.id))]
 
     def index_rows(self) -> Iterator[IndexRow]:
         """Every item with what its search text is made of, in id order."""
@@ -212,6 +348,32 @@ class Catalog:
             cols = (Item.id, Item.key, Item.kind, Item.name, Item.summary, Item.task, Item.architecture, Item.variant)
             for row in s.execute(select(*cols).order_by(Item.id)):
                 yield IndexRow(*row, questions=[] if row.summary else questions.get(row.id, []))
+
+
+def _document(doc: ParsedDocument) -> Document:
+    return Document(
+        path=doc.path,
+        sha256=doc.sha256,
+        format=doc.format,
+        question=doc.question,
+        repairs=list(doc.repairs),
+        ingested_at=utcnow(),
+    )
+
+
+# Errors after which no further write can succeed: SQLite's result codes, PostgreSQL's SQLSTATEs.
+_SQLITE_STOP = {13: "the disk is full", 8: "the catalog is read-only", 10: "disk I/O error"}  # FULL, READONLY, IOERR
+_PG_STOP = {"53100": "the disk is full", "25006": "the catalog is read-only"}  # disk_full, read_only_sql_transaction
+
+
+def _stop_reason(exc: Exception) -> str | None:
+    """Why a failed write means the whole batch must stop, or None (retry / report)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _SQLITE_STOP:
+        return _SQLITE_STOP[code & 0xFF]
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return _PG_STOP.get(sqlstate) if sqlstate else None
 
 
 def _escape_like(text: str) -> str:

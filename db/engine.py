@@ -11,9 +11,11 @@ import contextlib
 import fcntl
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from catalog.errors import Unavailable
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -21,8 +23,71 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 60
 
 
-class CatalogError(RuntimeError):
+class CatalogError(Unavailable):
     """The catalog database cannot be opened or used; the message says why."""
+
+
+class CatalogStoppedError(CatalogError):
+    """No further write can succeed (disk full, read-only catalog): stop the batch."""
+
+
+def our_tables() -> set[str]:
+    """Tables a modelkb catalog may hold; anything else belongs to another program."""
+    from db.models import Base
+
+    return set(Base.metadata.tables) | {"alembic_version"}
+
+
+def _refuse_foreign(tables: set[str], where: str) -> None:
+    foreign = sorted(tables - our_tables())
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise CatalogError(
+            f"{where} is not a modelkb catalog (it holds other tables: {shown}); "
+            "refusing to change it: choose another --db"
+        )
+
+
+def _sqlite_uri(path: Path, **params: str) -> str:
+    from urllib.parse import quote, urlencode
+
+    return f"file:{quote(str(path))}?{urlencode(params)}"
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Before anything writes to an existing file (even the WAL switch): it must be a
+    SQLite database holding nothing but our tables. Read-only, changes nothing."""
+    import sqlite3
+
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        con = sqlite3.connect(_sqlite_uri(path, mode="ro"), uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            rows = con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+            ).fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise CatalogError(f"{path} is not a SQLite database ({exc}); refusing to touch it") from None
+        return  # unreadable for another reason (WAL files of a read-only folder): the engine says why
+    _refuse_foreign({r[0] for r in rows}, str(path))
+
+
+_READ_ONLY: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def is_read_only(engine: Engine) -> bool:
+    """Whether `engine` was opened read-only because its SQLite file cannot be written here."""
+    return engine in _READ_ONLY
+
+
+def sqlite_writable(path: Path) -> bool:
+    """Whether SQLite can write here: the file (if any) and its folder (journal, WAL, -shm)."""
+    folder_ok = os.access(path.parent, os.W_OK) if path.parent.exists() else True
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
 
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -81,14 +146,25 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite the file's folder is created."""
+    """An engine for `url`. SQLite: the file's folder is created; an existing file
+    that belongs to another program is refused before anything is written; a file
+    that cannot be written (read-only folder or file) is opened read-only, with
+    `is_read_only(engine)` true, so it can still be read."""
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse text
         raise CatalogError(f"not a database URL: {mask_password(url)!r} ({exc})") from None
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CatalogError(f"cannot create the folder of the catalog {path}: {exc.strerror or exc}") from None
+        _check_sqlite_file(path)
+        if not sqlite_writable(path):
+            if not path.exists():
+                raise CatalogError(f"cannot create the catalog {path}: its folder is read-only")
+            return _read_only_sqlite(path)
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
         return engine
@@ -96,6 +172,36 @@ def make_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True)
     except Exception as exc:
         raise CatalogError(f"cannot use database {parsed.render_as_string(hide_password=True)}: {exc}") from None
+
+
+def _read_only_sqlite(path: Path) -> Engine:
+    """A read-only engine on `path`. A WAL database needs its -shm file even to be read;
+    in a read-only folder it cannot be created, so then the file is opened immutable
+    (nobody can be writing it: nobody may)."""
+    import sqlite3
+
+    def connect() -> sqlite3.Connection:
+        con = sqlite3.connect(_sqlite_uri(path, mode="ro"), uri=True, timeout=BUSY_TIMEOUT_S,
+                              check_same_thread=False)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.OperationalError:
+            con.close()
+        return sqlite3.connect(_sqlite_uri(path, mode="ro", immutable="1"), uri=True, check_same_thread=False)
+
+    engine = create_engine("sqlite://", creator=connect)
+    _READ_ONLY.add(engine)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -209,8 +315,16 @@ def upgrade(engine: Engine, notify: Callable[[str], None] | None = None) -> None
     if quick is not None and _stored_revision(engine) == quick:
         return
     head = head_revision()
-    if current_revision(engine) == head:
+    current = current_revision(engine)
+    if current == head:
         return
+    if current is None:
+        _refuse_foreign(set(inspect(engine).get_table_names()), "the database")
+    if is_read_only(engine):
+        raise CatalogError(
+            "the catalog is read-only and "
+            + ("holds no catalog yet" if current is None else f"needs a schema upgrade ({current} -> {head})")
+        )
     from alembic import command
 
     with schema_lock(engine):

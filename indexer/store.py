@@ -20,8 +20,19 @@ from typing import Any, Callable, Collection, Literal, Sequence
 import numpy as np
 
 from indexer.embedder import Embedder, encode_batched, normalize_rows
-from indexer.faiss_index import FaissSettings, build_faiss, dense_top, grow_or_build, index_type
-from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir
+from indexer.faiss_index import (
+    APPROX_KINDS,
+    APPROX_THRESHOLD,
+    DEFAULT_APPROX,
+    FaissSettings,
+    build_faiss,
+    dense_top,
+    grow_or_build,
+    index_type,
+    ivf_info,
+)
+from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir, writable
+from indexer.journal import JOURNAL_DIR, JOURNAL_EVERY, Journal
 from indexer.lexical import BM25_DIR, lexical_scores, save_bm25, top_lexical_rows
 from indexer.manifest import (
     HASHES,
@@ -42,7 +53,7 @@ from indexer.manifest import (
     row_index,
 )
 from indexer.records import Hit, IndexEntry, IndexStateError, SyncReport, validated
-from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, RRF_K, Fusion, fuse
+from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, FUSIONS, RRF_K, Fusion, fuse
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -52,8 +63,9 @@ __all__ = ["Hit", "IndexEntry", "IndexStateError", "Mode", "SearchIndex", "SyncR
 class SearchIndex:
     """Dense (FAISS) + lexical (BM25) index over item texts, persisted in `directory`.
 
-    Exact inner product (IndexFlatIP) below `approx_threshold` items, HNSW at or
-    above it. `fusion` picks how hybrid search combines the two rankings.
+    Exact inner product (IndexFlatIP) below `approx_threshold` items, at or above
+    it `approx_kind` ("ivf-sq8", the default, or "hnsw"; see indexer.faiss_index for
+    why). `fusion` picks how hybrid search combines the two rankings.
     `query_embedder` (same model name and dimension) embeds search queries, e.g. a
     torch-free `indexer.onnx_encoder.QueryEmbedder`; default: `embedder`.
     """
@@ -62,8 +74,10 @@ class SearchIndex:
         self,
         directory: Path | str,
         embedder: Embedder,
-        approx_threshold: int = 200_000,
+        approx_threshold: int = APPROX_THRESHOLD,
         *,
+        approx_kind: str = DEFAULT_APPROX,
+        nprobe: int | None = None,
         fusion: Fusion = DEFAULT_FUSION,
         weights: Sequence[float] = DEFAULT_WEIGHTS,
         rrf_k: int = RRF_K,
@@ -73,13 +87,19 @@ class SearchIndex:
         batch_size: int = 64,
         max_stale: float = 0.25,
         query_embedder: Embedder | None = None,
+        journal_every: int = JOURNAL_EVERY,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
-        if fusion not in ("rrf", "weighted"):
-            raise ValueError(f"unknown fusion {fusion!r}; use 'rrf' or 'weighted'")
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; use one of {', '.join(FUSIONS)}")
         self.directory = Path(directory)
         self.embedder = embedder
         self.query_embedder = query_embedder or embedder
+        if approx_kind not in APPROX_KINDS:
+            raise ValueError(f"unknown approx_kind {approx_kind!r}; use one of {', '.join(APPROX_KINDS)}")
         self.approx_threshold = int(approx_threshold)
+        self.approx_kind = approx_kind
+        self.nprobe = nprobe
         self.fusion: Fusion = fusion
         self.weights = tuple(float(w) for w in weights)
         self.rrf_k = rrf_k
@@ -88,6 +108,8 @@ class SearchIndex:
         self.ef_search = ef_search
         self.batch_size = batch_size
         self.max_stale = max_stale
+        self.journal_every = max(1, int(journal_every))
+        self.notify = notify
         self._state: IndexState | None = None
 
     def __repr__(self) -> str:
@@ -99,10 +121,21 @@ class SearchIndex:
     def _lock_path(self) -> Path:
         return self.directory / LOCK
 
+    def _lock(self, exclusive: bool):
+        """The folder's lock; says (through `notify`) when it has to wait for another process."""
+        notify = self.notify
+
+        def waiting() -> None:
+            if notify is not None:
+                notify(f"waiting for another modelkb process to finish writing the search index ({self.directory}) ...")
+
+        return locked(self._lock_path, exclusive=exclusive, on_wait=waiting)
+
     @property
     def _faiss_settings(self) -> FaissSettings:
         return FaissSettings(
-            self.approx_threshold, self.hnsw_m, self.ef_construction, self.ef_search, self.max_stale
+            self.approx_threshold, self.hnsw_m, self.ef_construction, self.ef_search, self.max_stale,
+            self.approx_kind, self.nprobe,
         )
 
     def manifest(self) -> dict[str, Any] | None:
@@ -116,7 +149,7 @@ class SearchIndex:
         """The validated in-memory state, reloaded when another process rewrote the folder."""
         if self._state is not None and self._state.stamp == manifest_stamp(self.directory):
             return self._state
-        with locked(self._lock_path, exclusive=False):
+        with self._lock(exclusive=False):
             diag = self._diagnose()
         if diag.level != "none" or diag.state is None:
             self._state = None
@@ -134,7 +167,7 @@ class SearchIndex:
 
     def check(self, entries: Sequence[IndexEntry]) -> list[str]:
         """Human-readable problems with the index relative to `entries`; [] means consistent."""
-        with locked(self._lock_path, exclusive=False):
+        with self._lock(exclusive=False):
             diag = self._diagnose()
         problems = list(diag.problems)
         if diag.state is None:
@@ -161,6 +194,7 @@ class SearchIndex:
         self,
         entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
         """Bring the index in line with `entries`, embedding only new or changed texts.
 
@@ -169,27 +203,39 @@ class SearchIndex:
         catalog overwrite a newer index.
 
         A missing, corrupt, foreign (other model / dimension) or inconsistent index
-        is rebuilt (`rebuilt=True`, `reason` says why). `progress(n)` is called
-        after each batch with the number of texts just embedded.
+        is rebuilt (`rebuilt=True`, `reason` says why). `on_start(n)` is called
+        once with the number of texts about to be embedded, then `progress(n)`
+        after each batch with the number just embedded.
+
+        Resumable: when more than `journal_every` texts need embedding, each
+        chunk's vectors go to `journal/` as soon as they exist (indexer.journal),
+        so a sync killed part-way embeds only what is not there yet when rerun
+        (`SyncReport.resumed` counts the vectors taken from the journal).
         """
-        return self._write(entries, progress, force=False)
+        return self._write(entries, progress, force=False, on_start=on_start)
 
     def rebuild(
         self,
         entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
-        """Re-embed everything and rewrite the index from scratch."""
-        return self._write(entries, progress, force=True)
+        """Re-embed everything and rewrite the index from scratch (journal ignored)."""
+        return self._write(entries, progress, force=True, on_start=on_start)
 
     def _write(
         self,
         entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
         progress: Callable[[int], None] | None,
         force: bool,
+        on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
+        if not writable(self.directory):
+            if force:
+                raise IndexStateError(f"cannot rebuild the search index in {self.directory}: the folder is read-only")
+            return self._read_only_sync(entries)
         self.directory.mkdir(parents=True, exist_ok=True)
-        with locked(self._lock_path, exclusive=True):
+        with self._lock(exclusive=True):
             entries = validated(entries() if callable(entries) else entries)
             remove_leftovers(self.directory)
             if force:
@@ -208,16 +254,19 @@ class SearchIndex:
             removed = sum(1 for i in old_hashes if i not in wanted)
             total = len(wanted)
 
+            journal = Journal(self.directory / JOURNAL_DIR, self.embedder.name, int(self.embedder.dimension))
             if diag.level == "none" and not to_embed and not removed:
-                # Nothing changed: touch nothing on disk.
+                # Nothing changed: touch nothing on disk (but a journal an earlier, killed
+                # writer left after committing is no longer needed).
                 assert old is not None
+                journal.clear()
                 self._state = old
                 return SyncReport(0, 0, total, False, None, written=False)
 
             dim = int(self.embedder.dimension)
-            new_vectors = encode_batched(
-                self.embedder, [e.text for e in to_embed], dim, self.batch_size, progress
-            )
+            if force:
+                journal.clear()
+            new_vectors, resumed = self._embed(to_embed, journal, dim, progress, on_start)
             fresh = {e.id: r for r, e in enumerate(to_embed)}
 
             ids = np.array(sorted(wanted), dtype=np.int64)
@@ -238,15 +287,64 @@ class SearchIndex:
                 ids, vectors, hashes, texts, old if not rebuilt else None, fresh, changed + removed
             )
             self._state = state
+            journal.clear()
             return SyncReport(
-                embedded=len(to_embed),
+                embedded=len(to_embed) - resumed,
                 removed=removed,
                 total=total,
                 rebuilt=rebuilt,
                 reason=reason,
                 added=added,
                 changed=changed,
+                resumed=resumed,
             )
+
+    def _embed(
+        self,
+        entries: Sequence[IndexEntry],
+        journal: Journal,
+        dim: int,
+        progress: Callable[[int], None] | None,
+        on_start: Callable[[int], None] | None,
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for `entries` (row order) and how many came from the journal.
+
+        Texts go to the model longest first, like one `encode_batched` call, but in
+        journal chunks; a job of at most one chunk is not journaled (a kill costs
+        less than re-reading it would save)."""
+        known = journal.load() if len(entries) > self.journal_every else {}
+        need = [i for i, e in enumerate(entries) if e.hash not in known]
+        if on_start is not None:
+            on_start(len(need))
+        out = np.empty((len(entries), dim), dtype=np.float32)
+        for i, e in enumerate(entries):
+            if e.hash in known:
+                out[i] = known[e.hash]
+        need.sort(key=lambda i: -len(entries[i].text))
+        step = self.journal_every if len(entries) > self.journal_every else max(len(need), 1)
+        for start in range(0, len(need), step):
+            rows = need[start : start + step]
+            vecs = encode_batched(self.embedder, [entries[i].text for i in rows], dim, self.batch_size, progress)
+            if len(entries) > self.journal_every:
+                journal.append([entries[i].hash for i in rows], vecs)
+            out[rows] = vecs
+        return out, len(entries) - len(need)
+    def _read_only_sync(
+        self, entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]]
+    ) -> SyncReport:
+        """`sync` where the folder cannot be written: fine when the index is already up
+        to date (searching needs no write), else one clear IndexStateError."""
+        with self._lock(exclusive=False):
+            wanted = validated(entries() if callable(entries) else entries)
+            diag = self._diagnose()
+        current = {e.id: e.hash for e in wanted}
+        if diag.level == "none" and diag.state is not None and diag.state.hashes == current:
+            self._state = diag.state
+            return SyncReport(0, 0, len(current), False, None, written=False)
+        why = "; ".join(diag.problems) if diag.problems else "it is out of date"
+        raise IndexStateError(
+            f"the search index in {self.directory} cannot be updated: the folder is read-only ({why})"
+        )
 
     def _build_faiss(self, ids: np.ndarray, vectors: np.ndarray) -> Any:
         """A fresh FAISS index with this index's settings (benchmarks time it)."""
@@ -292,6 +390,7 @@ class SearchIndex:
                 stale=stale,
                 previous=self.manifest(),
             )
+            manifest["ivf"] = ivf_info(index, self._faiss_settings)
             commit(tmp, d, (*SIZED_FILES, BM25_DIR), MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
 
         return IndexState(
@@ -314,11 +413,12 @@ class SearchIndex:
         mode: Mode = "hybrid",
         allowed_ids: Collection[int] | None = None,
         fusion: Fusion | None = None,
+        weights: Sequence[float] | None = None,
     ) -> list[Hit]:
         """The k best items for `query`, best first.
 
         `dense`: cosine similarity; `lexical`: BM25 (only items sharing a token);
-        `hybrid`: both fused (`fusion`, default the index's). `allowed_ids`
+        `hybrid`: both fused (`fusion` and `weights`, default the index's). `allowed_ids`
         restricts results to those ids and still returns up to k of them.
         Raises IndexStateError if the index is missing or stale.
         """
@@ -346,20 +446,20 @@ class SearchIndex:
 
         qvec = self._query_vector(query)
         if mode == "dense":
-            cand_rows, cand_scores = dense_top(state, qvec, k, rows, self.ef_search)
+            cand_rows, cand_scores = dense_top(state, qvec, k, rows, self._faiss_settings)
             return [
                 Hit(int(state.ids[r]), float(s), float(s), None) for r, s in zip(cand_rows, cand_scores)
             ]
 
         # hybrid: candidates from both sides, then both scores computed exactly for each.
         depth = min(pool, max(50, 5 * k))
-        dense_rows, _ = dense_top(state, qvec, depth, rows, self.ef_search)
+        dense_rows, _ = dense_top(state, qvec, depth, rows, self._faiss_settings)
         lex = lexical_scores(state.bm25, n, query)
         lex_rows = top_lexical_rows(lex, rows, depth)
         cand = np.array(sorted(set(dense_rows.tolist()) | set(lex_rows.tolist())), dtype=np.int64)
         dense = np.asarray(state.vectors[cand] @ qvec, dtype=np.float64)
         lexical = lex[cand].astype(np.float64)
-        fused = fuse(dense, lexical, fusion or self.fusion, self.weights, self.rrf_k)
+        fused = fuse(dense, lexical, fusion or self.fusion, weights or self.weights, self.rrf_k)
         order = sorted(range(len(cand)), key=lambda j: (-fused[j], -dense[j], int(state.ids[cand[j]])))
         return [
             Hit(int(state.ids[cand[j]]), float(fused[j]), float(dense[j]), float(lexical[j]))

@@ -1,22 +1,37 @@
-"""Wiring of catalog, db, indexer and answerer: what each command does.
+"""The application API: what each command and each HTTP endpoint does.
 
-The CLI calls these; tests and scripts can too. Heavy pieces (the database,
-the embedding model) are opened on first use.
+The CLI and the server call `App` and nothing else. Every method returns
+plain dataclasses (`db.views`, the answerer's `Answer`, the ones below), never
+ORM rows, and fails with a `ModelkbError` subclass (`catalog.errors`). Heavy
+pieces (the database, the embedding model) are opened on first use.
+
+One `App` may serve many threads: index writes are serialized by a lock, and
+whether the index needs a sync is decided from two cheap stamps (the
+catalog's change stamp and the index manifest's stat) instead of re-reading
+the catalog and the index on every search.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from catalog.errors import NotFound
 from modelkb.config import Settings, load_settings
 from modelkb.inputs import InputFile
 
+if TYPE_CHECKING:  # types only: importing these at run time would load SQLAlchemy / numpy eagerly
+    from answerer.answer import Answer
+    from db.views import CatalogStats, ItemDetail, ItemView
+
 Progress = Callable[[int], None]
 Notify = Callable[[str], None]
+
+EMPTY_CATALOG = "the catalog is empty; add prompt files first with `modelkb ingest PATH`"
 
 
 @dataclass
@@ -24,16 +39,18 @@ class IngestSummary:
     files_new: int = 0
     files_unchanged: int = 0
     files_failed: int = 0
+    files_skipped: int = 0  # not tried: the batch stopped (disk full, read-only catalog)
     items_new: int = 0
     items_enriched: int = 0
     embedded: int = 0
     errors: list[str] = field(default_factory=list)
+    index_error: str | None = None  # the catalog part is done, the index could not be written (e.g. disk full)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return asdict(self)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchResult:
     key: str
     kind: str
@@ -44,13 +61,18 @@ class SearchResult:
     task: str | None
     dense: float | None = None
     lexical: float | None = None
+    snippet: str | None = None  # the summary sentence that best matches the query
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 def make_embedder(model: str | None):
-    """The configured sentence-transformers model (loaded lazily on first encode)."""
+    """The embedder for queries and items (loaded lazily on first encode).
+
+    The one place that decides how text is embedded: a faster query path only
+    has to change this function.
+    """
     from indexer.embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(model)
@@ -62,6 +84,8 @@ class App:
         self._embedder = embedder
         self._query_embedder = None
         self.notify: Notify = notify or (lambda msg: None)
+        self._write_lock = threading.RLock()
+        self._synced: tuple | None = None  # (catalog stamp, manifest stamp) after the last sync
 
     @cached_property
     def catalog(self):
@@ -72,7 +96,9 @@ class App:
     @property
     def embedder(self):
         if self._embedder is None:
-            self._embedder = make_embedder(self.settings.model)
+            with self._write_lock:
+                if self._embedder is None:
+                    self._embedder = make_embedder(self.settings.model)
         return self._embedder
 
     @property
@@ -93,27 +119,72 @@ class App:
         return open_index(self.settings, self.catalog, self.embedder, self.notify,
                           query_embedder=self.query_embedder)
 
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.close()
+
+    # -- reading -------------------------------------------------------------
+
+    def stats(self) -> CatalogStats:
+        """Counts of documents, items (models, papers) and mentions."""
+        return self.catalog.counts()
+
+    def items(self, kind: str | None = None, task: str | None = None) -> list[ItemView]:
+        """Catalog items, models first, then by name."""
+        return self.catalog.items(kind=kind, task=task)
+
+    def tasks(self) -> list[str]:
+        """The task prefixes present in the catalog (Deblur, SR, Txt2Img, ...)."""
+        return self.catalog.tasks()
+
+    def item(self, ref: str) -> ItemDetail:
+        """One item with its provenance, by key, id, name or a name part matching one item."""
+        found = self.catalog.item(ref)
+        if found is not None:
+            return found
+        close = [i.key for i in self.catalog.items() if ref.lower() in i.name.lower()]
+        if close:
+            raise NotFound(f"{ref!r} matches {len(close)} items, name one by key: " + ", ".join(close[:8]))
+        raise NotFound(f"no item matches {ref!r}; see `modelkb list`")
+
     # -- ingest ------------------------------------------------------------
 
     def ingest(
-        self, files: Iterable[InputFile], progress: Progress | None = None, jsonl: Iterable[InputFile] = ()
+        self,
+        files: Iterable[InputFile],
+        progress: Progress | None = None,
+        jsonl: Iterable[InputFile] = (),
+        index: bool = False,
+        embed_progress: Progress | None = None,
+        embed_start: Progress | None = None,
     ) -> IngestSummary:
         """Each file in its own transaction; a bad file is reported and skipped.
 
         `jsonl` files are bulk imports (one JSON record per line, see catalog.jsonl).
+        With `index`, new and changed items are embedded before returning.
         """
         from catalog import ParseError, parse_bytes
         from catalog.jsonl import parse_jsonl_bytes
+        from db.engine import CatalogStoppedError
 
         summary = IngestSummary()
         tagged = [(f, parse_bytes) for f in files] + [(f, parse_jsonl_bytes) for f in jsonl]
-        for f, parse in tagged:
+        for n, (f, parse) in enumerate(tagged):
             try:
                 doc = parse(f.read_or_fail(), f.name)
-                result = self.catalog.ingest(doc)
+                # a bulk file goes in batch by batch, so a killed import resumes (db.Catalog.ingest_bulk)
+                result = self.catalog.ingest(doc) if parse is parse_bytes else self.catalog.ingest_bulk(doc)
             except ParseError as exc:
                 summary.files_failed += 1
                 summary.errors.append(str(exc))
+            except CatalogStoppedError as exc:  # disk full, read-only: no later file can go in either
+                summary.files_failed += 1
+                summary.files_skipped = len(tagged) - n - 1
+                rest = f"; stopped, {summary.files_skipped} file(s) not tried" if summary.files_skipped else ""
+                summary.errors.append(f"{f.name}: {_one_line(exc)}{rest}")
+                if progress:
+                    progress(len(tagged) - n)
+                break
             except Exception as exc:  # a database error must not stop the batch
                 summary.files_failed += 1
                 summary.errors.append(f"{f.name}: could not store: {_one_line(exc)}")
@@ -126,6 +197,11 @@ class App:
                 summary.items_enriched += result.items_enriched
             if progress:
                 progress(1)
+        if index and not summary.files_skipped:  # a stopped batch (disk full) does not embed
+            try:
+                summary.embedded = self.sync_index(progress=embed_progress, on_start=embed_start).embedded
+            except OSError as exc:
+                summary.index_error = f"search index not updated: {exc.strerror or exc}; run `modelkb reindex` later"
         return summary
 
     # -- index -------------------------------------------------------------
@@ -143,10 +219,21 @@ class App:
             entries.append(IndexEntry(row.id, text, content_hash(text)))
         return entries
 
-    def sync_index(self, progress: Progress | None = None, rebuild: bool = False):
-        """Embed what is new or changed (or everything, on rebuild)."""
-        write = self.index.rebuild if rebuild else self.index.sync
-        report = write(self.index_entries, progress=progress)  # read under the index lock
+    def _stamps(self) -> tuple:
+        from indexer.manifest import manifest_stamp
+
+        return (self.catalog.change_stamp(), manifest_stamp(self.settings.index_dir))
+
+    def sync_index(self, progress: Progress | None = None, rebuild: bool = False, on_start: Progress | None = None):
+        """Embed what is new or changed (or everything, on rebuild); `on_start(n)` gets the
+        number of texts to embed, `progress(n)` each batch done. A killed sync resumes."""
+        with self._write_lock:
+            catalog_stamp = self.catalog.change_stamp()  # before reading the rows: a later ingest re-syncs
+            write = self.index.rebuild if rebuild else self.index.sync
+            report = write(self.index_entries, progress=progress, on_start=on_start)  # read under the index lock
+            from indexer.manifest import manifest_stamp
+
+            self._synced = (catalog_stamp, manifest_stamp(self.settings.index_dir))
         if report.rebuilt and report.reason:
             self.notify(f"search index rebuilt: {report.reason}")
         self.refresh_query_export()
@@ -170,6 +257,14 @@ class App:
         if written is not None:
             query.forget()
             self.notify(f"exported the embedding model to ONNX for fast queries ({query.folder})")
+    def ensure_index(self) -> None:
+        """Sync the index only when the catalog or the index folder changed since the last
+        sync (by this or any other process): one small query and one stat per call."""
+        if self._synced is not None and self._stamps() == self._synced:
+            return
+        with self._write_lock:
+            if self._synced is None or self._stamps() != self._synced:
+                self.sync_index()
 
     def doctor(self) -> list[str]:
         """Problems between the catalog and its search index; empty when healthy."""
@@ -178,13 +273,16 @@ class App:
     # -- search ------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", kind: str | None = None, task: str | None = None) -> list[SearchResult]:
-        self.sync_index()
+        """The k items that best fit `query`, best first, with the sentence that matches it."""
+        from indexer.snippet import best_sentence
+
+        self.ensure_index()
         if hasattr(self.index, "backend"):  # pgvector: the filters are SQL WHERE clauses
             hits = self.index.search(query, k=k, mode=mode, where={"kind": kind, "task": task})
         else:
             allowed = None
             if kind or task:
-                allowed = [i.id for i in self.catalog.items(kind=kind, task=task)]
+                allowed = self.catalog.item_ids(kind=kind, task=task)
                 if not allowed:
                     return []
             hits = self.index.search(query, k=k, mode=mode, allowed_ids=allowed)
@@ -196,12 +294,13 @@ class App:
                 continue
             out.append(SearchResult(it.key, it.kind, it.name, round(float(h.score), 4), it.paper_url, it.github_url, it.task,
                                     None if h.dense is None else round(float(h.dense), 4),
-                                    None if h.lexical is None else round(float(h.lexical), 4)))
+                                    None if h.lexical is None else round(float(h.lexical), 4),
+                                    best_sentence(query, it.summary)))
         return out
 
     # -- answer ------------------------------------------------------------
 
-    def answer_file(self, f: InputFile, ingest: bool = True):
+    def answer(self, f: InputFile, ingest: bool = True) -> Answer:
         """Parse a prompt file, store it (unless told not to), answer from its own items."""
         from answerer.compose import compose
         from catalog import parse_bytes
@@ -211,7 +310,14 @@ class App:
             self.catalog.ingest(doc)
         return compose(doc.question, doc.items, self.query_embedder, source=doc.text)
 
-    def ask(self, question: str, k: int = 6):
+    answer_file = answer  # the older name, kept for scripts
+
+    def answer_text(self, text: str | bytes, name: str = "<text>", ingest: bool = False) -> Answer:
+        """Answer a prompt file given as text (a paste, an upload): nothing touches the disk."""
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        return self.answer(InputFile.of_bytes(name, data), ingest=ingest)
+
+    def ask(self, question: str, k: int = 6) -> Answer:
         """Retrieve from the whole catalog, then compose as for a prompt file.
 
         Nothing was recommended by anyone, so every item is "related"; its search
@@ -220,6 +326,8 @@ class App:
         """
         from answerer.compose import compose
 
+        if self.catalog.counts().items == 0:
+            raise NotFound(EMPTY_CATALOG)
         results = self.search(question, k=k)
         records = self.catalog.records([r.key for r in results])
         return compose(question, [(rec, "related") for rec in records], self.query_embedder, source=None,

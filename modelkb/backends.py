@@ -35,7 +35,7 @@ def open_index(settings: Settings, catalog: Any, embedder: Any, notify: Callable
                "(install pgvector in the database to share one index)")
     from indexer.store import SearchIndex
 
-    return SearchIndex(settings.index_dir, embedder, query_embedder=query_embedder)
+    return SearchIndex(settings.index_dir, embedder, query_embedder=query_embedder, notify=notify)
 
 
 def index_location(index: Any) -> str:

@@ -1,6 +1,9 @@
-"""The `modelkb` command line: a thin layer of click commands over `modelkb.app`.
+"""The `modelkb` command line: a thin layer of click commands over the application API.
 
-Nothing heavy is imported at module level, so `modelkb --help` is instant.
+Commands talk to `modelkb.api.Api`: a running `modelkb serve` for the same
+catalog when there is one (`modelkb.client`), else `modelkb.app.App` in this
+process; the output is the same either way. Nothing heavy is imported at
+module level, so `modelkb --help` is instant; nothing here imports `db`.
 """
 
 from __future__ import annotations
@@ -14,11 +17,21 @@ from typing import Any
 
 import click
 
-from modelkb import __version__
+from modelkb import ModelkbError, __version__
+
+#: Exit status per error kind (isinstance, first match); anything unexpected exits 1 too,
+#: with its class name and a hint to rerun with -v.
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = ((ModelkbError, 1),)
+
+
+class _Error(click.ClickException):
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class _Group(click.Group):
-    """Turns our known errors into one `Error: …` line and exit 1, never a traceback."""
+    """Turns our known errors into one `Error: …` line and an exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -30,15 +43,16 @@ class _Group(click.Group):
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
-            raise click.ClickException(_describe(exc)) from None
+            code = next((c for kind, c in EXIT_CODES if isinstance(exc, kind)), 1)
+            raise _Error(_describe(exc), code) from None
 
 
-def _describe(exc: Exception) -> str:
-    known = {"ParseError", "CatalogError", "EmbedderError", "GroundingError", "EvalError"}
+def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if type(exc).__name__ in known:
+    if isinstance(exc, ModelkbError):
         return text
-    if type(exc).__module__.startswith("sqlalchemy"):
+    sa_errors = sys.modules.get("sqlalchemy.exc")  # loaded iff the database was used
+    if sa_errors is not None and isinstance(exc, sa_errors.SQLAlchemyError):
         return f"database error: {text[:300]}"
     return f"{type(exc).__name__}: {text[:300]} (run with -v for the traceback)"
 
@@ -57,14 +71,37 @@ def format_option(fn: Callable) -> Callable:
 
 
 def _app(ctx: click.Context):
+    """The application in this process (maintenance commands, and the fallback of `_api`)."""
     from modelkb.app import App
     from modelkb.config import load_settings
 
-    obj = ctx.obj
+    obj = ctx.find_root().obj
     if "app" not in obj:
         settings = load_settings(db=obj["db"], model=obj["model"])
         obj["app"] = App(settings, notify=lambda msg: _info(ctx, msg))
     return obj["app"]
+
+
+def _api(ctx: click.Context):
+    """A running server for this catalog if there is one, else the application in-process."""
+    obj = ctx.find_root().obj
+    if "api" not in obj:
+        url = None
+        if not obj.get("no_server"):
+            from modelkb.client import find_server
+            from modelkb.config import catalog_id, data_home, db_url_for, model_for
+
+            home = data_home()
+            url = find_server(home, catalog_id(db_url_for(obj["db"], home)), model_for(obj["model"]))
+        if url:
+            from modelkb.client import RemoteApi
+
+            obj["api"] = RemoteApi(url)
+        else:
+            from modelkb.api import LocalApi
+
+            obj["api"] = LocalApi(_app(ctx))
+    return obj["api"]
 
 
 def _info(ctx: click.Context, msg: str) -> None:
@@ -78,21 +115,31 @@ def _progress(ctx: click.Context, length: int, label: str):
     return click.progressbar(length=length, label=label, file=sys.stderr if not quiet else _Null(), show_pos=True)
 
 
+class _EmbedProgress:
+    """Progress of embedding, whose size is known only inside the sync: `start(n)` opens
+    a click progress bar (position, rate and ETA) for n texts, calling it advances it."""
+
+    def __init__(self, ctx: click.Context, label: str) -> None:
+        self.ctx, self.label, self.bar = ctx, label, None
+
+    def start(self, total: int) -> None:
+        self.bar = _progress(self.ctx, total, self.label)
+        self.bar.__enter__()
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+
 @contextlib.contextmanager
-def _counter(ctx: click.Context, label: str) -> Iterator[Callable[[int], None]]:
-    """A running count on stderr for work whose size is known only inside (embedding)."""
-    show = not ctx.find_root().obj.get("quiet") and sys.stderr.isatty()
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if show:
-            click.echo(f"\r{label}: {done} text(s)", err=True, nl=False)
-
-    yield tick
-    if show and done:
-        click.echo("", err=True)
+def _counter(ctx: click.Context, label: str) -> Iterator[_EmbedProgress]:
+    """An embedding progress bar on stderr (silent with --quiet or when not a terminal)."""
+    tick = _EmbedProgress(ctx, label)
+    try:
+        yield tick
+    finally:
+        if tick.bar is not None:
+            tick.bar.__exit__(None, None, None)
 
 
 class _Null:
@@ -106,6 +153,12 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def _is_bad_input(exc: BaseException) -> bool:
+    from modelkb import BadInput
+
+    return isinstance(exc, BadInput)
+
+
 # -- the group ----------------------------------------------------------------
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,8 +169,10 @@ def _echo_json(data: Any) -> None:
               help="Sentence-transformers model to embed with [env MODELKB_MODEL; default: bundled all-MiniLM-L6-v2].")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices on stderr.")
+@click.option("--no-server", is_flag=True, envvar="MODELKB_NO_SERVER",
+              help="Work in this process even when a `modelkb serve` for this catalog is running.")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, model: str | None, verbose: bool, quiet: bool) -> None:
+def cli(ctx: click.Context, db: str | None, model: str | None, verbose: bool, quiet: bool, no_server: bool) -> None:
     """A knowledge base of AI models and papers: ingest prompt files, search, answer.
 
     \b
@@ -128,7 +183,7 @@ def cli(ctx: click.Context, db: str | None, model: str | None, verbose: bool, qu
       modelkb stats --json
     """
     ctx.ensure_object(dict)
-    ctx.obj.update(db=db, model=model, verbose=verbose, quiet=quiet)
+    ctx.obj.update(db=db, model=model, verbose=verbose, quiet=quiet, no_server=no_server)
 
 
 # -- ingest -------------------------------------------------------------------
@@ -161,26 +216,28 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], jsonl: tuple[str, ...], n
 
     if not paths and not jsonl:
         raise click.UsageError("give PATH... or --jsonl FILE")
-    app = _app(ctx)
+    api = _api(ctx)
     files = resolve_paths(list(paths))
     bulk = [InputFile(f, Path(f)) for f in jsonl]
-    with _progress(ctx, len(files) + len(bulk), "Ingesting") as bar:
-        summary = app.ingest(files, progress=bar.update, jsonl=bulk)
-    for err in summary.errors:
+    with _progress(ctx, len(files) + len(bulk), "Ingesting") as bar, _counter(ctx, "Embedding") as tick:
+        summary = api.ingest(files, jsonl=bulk, index=not no_index, progress=bar.update, embed_progress=tick,
+                             embed_start=tick.start)
+    for err in summary["errors"]:
         click.echo(f"error: {err}", err=True)
-    if not no_index:
-        with _counter(ctx, "Embedding") as tick:
-            report = app.sync_index(progress=tick)
-        summary.embedded = report.embedded
+    if summary.get("index_error"):
+        click.echo(f"error: {summary['index_error']}", err=True)
     if as_json:
-        _echo_json(summary.as_dict())
+        _echo_json(summary)
     else:
         click.echo(
-            f"{len(files) + len(bulk)} file(s): {summary.files_new} new, {summary.files_unchanged} unchanged, "
-            f"{summary.files_failed} failed; items: {summary.items_new} new, {summary.items_enriched} enriched"
-            + ("" if no_index else f"; {summary.embedded} embedded")
+            f"{len(files) + len(bulk)} file(s): {summary['files_new']} new, {summary['files_unchanged']} unchanged, "
+            f"{summary['files_failed']} failed"
+            + (f", {summary['files_skipped']} not tried" if summary.get("files_skipped") else "")
+            + f"; items: {summary['items_new']} new, {summary['items_enriched']} enriched"
+            + ("" if no_index or summary.get("files_skipped") or summary.get("index_error")
+               else f"; {summary['embedded']} embedded")
         )
-    if summary.files_failed:
+    if summary["files_failed"] or summary.get("index_error"):
         ctx.exit(1)
 
 
@@ -204,16 +261,16 @@ def search(ctx: click.Context, question: str, k: int, kind: str | None, task: st
       modelkb search "MIMO-UNet RealBlur" --mode lexical -k 3
       modelkb search "realistic chrome reflections" --json
     """
-    results = _app(ctx).search(question, k=k, mode=mode, kind=kind, task=task)
+    results = _api(ctx).search(question, k=k, mode=mode, kind=kind, task=task)
     if as_json:
-        _echo_json([r.as_dict() for r in results])
+        _echo_json(results)
         return
     if not results:
         click.echo("no results (is the catalog empty? try `modelkb ingest PATH`)", err=True)
         return
     for rank, r in enumerate(results, 1):
-        click.echo(f"{rank:>2}. {r.score:.3f}  [{r.kind}] {r.name}")
-        links = "  ".join(x for x in (r.paper_url, r.github_url) if x)
+        click.echo(f"{rank:>2}. {r['score']:.3f}  [{r['kind']}] {r['name']}")
+        links = "  ".join(x for x in (r["paper_url"], r["github_url"]) if x)
         if links:
             click.echo(f"           {links}")
 
@@ -240,10 +297,9 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
       modelkb answer examples/*.txt -o answers/
       modelkb answer prompt.txt --format json | jq .ranking[0]
     """
-    from answerer.render import to_dict, to_markdown
     from modelkb.app import output_path, output_paths, resolve_paths
 
-    app = _app(ctx)
+    api = _api(ctx)
     inputs = resolve_paths(list(files))
     failed = 0
     rendered: list[str] = []
@@ -260,21 +316,19 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
     with _progress(ctx, len(inputs), "Answering") as bar:
         for n, f in enumerate(inputs):
             try:
-                ans = app.answer_file(f, ingest=not no_ingest)
+                ans = api.answer(f, fmt=fmt, ingest=not no_ingest)
             except Exception as exc:
                 if ctx.obj.get("verbose"):
                     raise
                 failed += 1
-                message = _describe(exc)  # ParseError names the file (and line) itself
-                click.echo(f"error: {message if type(exc).__name__ == 'ParseError' else f'{f.name}: {message}'}", err=True)
+                message = _describe(exc)  # bad input (ParseError) names the file (and line) itself
+                click.echo(f"error: {message if _is_bad_input(exc) else f'{f.name}: {message}'}", err=True)
                 bar.update(1)
                 continue
             if fmt == "md":
-                text = to_markdown(ans)
+                text = ans
             else:
-                data = to_dict(ans)
-                data["source"] = f.name
-                text = json.dumps(data, indent=None if len(inputs) > 1 and not output_dir else 2, ensure_ascii=False)
+                text = json.dumps(ans, indent=None if len(inputs) > 1 and not output_dir else 2, ensure_ascii=False)
             if output_dir:
                 try:
                     targets[n].write_text(text + "\n", encoding="utf-8")
@@ -285,7 +339,7 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
                 rendered.append(text)
             bar.update(1)
     if not no_ingest and len(inputs) > failed:
-        app.sync_index()
+        api.refresh_index()
     sep = "\n" if fmt == "json" else "\n\n---\n\n"
     if rendered:
         click.echo(sep.join(rendered))
@@ -305,24 +359,11 @@ def ask(ctx: click.Context, question: str, k: int, fmt: str) -> None:
     Example:
       modelkb ask "How can I restore an old scratched family photo?"
     """
-    from answerer.render import to_dict, to_markdown
-
-    app = _app(ctx)
-    if app.catalog.stats()["items"] == 0:
-        raise click.ClickException("the catalog is empty; add prompt files first with `modelkb ingest PATH`")
-    ans = app.ask(question, k=k)
-    click.echo(to_markdown(ans) if fmt == "md" else json.dumps(to_dict(ans), indent=2, ensure_ascii=False))
+    ans = _api(ctx).ask(question, k=k, fmt=fmt)
+    click.echo(ans if fmt == "md" else json.dumps(ans, indent=2, ensure_ascii=False))
 
 
 # -- inspect ------------------------------------------------------------------
-
-def _item_dict(item) -> dict[str, Any]:
-    return {
-        "key": item.key, "kind": item.kind, "name": item.name, "paper_url": item.paper_url,
-        "github_url": item.github_url, "arxiv_id": item.arxiv_id, "arxiv_version": item.arxiv_version,
-        "task": item.task, "architecture": item.architecture, "variant": item.variant, "summary": item.summary,
-    }
-
 
 @cli.command("list")
 @click.option("--kind", type=click.Choice(["model", "paper"]), help="Only models or only papers.")
@@ -337,12 +378,12 @@ def list_(ctx: click.Context, kind: str | None, task: str | None, as_json: bool)
       modelkb list --kind model
       modelkb list --json
     """
-    items = _app(ctx).catalog.items(kind=kind, task=task)
+    items = _api(ctx).items(kind=kind, task=task)
     if as_json:
-        _echo_json([_item_dict(i) for i in items])
+        _echo_json(items)
         return
     for i in items:
-        click.echo(f"{i.key}\t{i.name}")
+        click.echo(f"{i['key']}\t{i['name']}")
 
 
 @cli.command()
@@ -355,20 +396,11 @@ def show(ctx: click.Context, item: str, as_json: bool) -> None:
     ITEM is a key (`arxiv:2308.15462`, `model:deblur-mimo-unet-realblur`), an id,
     a name, or a part of a name that matches one item (`mimo-unet`).
     """
-    found = _app(ctx).catalog.item(item)
-    if found is None:
-        close = [i.key for i in _app(ctx).catalog.items() if item.lower() in i.name.lower()]
-        if close:
-            raise click.ClickException(f"{item!r} matches {len(close)} items, name one by key: " + ", ".join(close[:8]))
-        raise click.ClickException(f"no item matches {item!r}; see `modelkb list`")
-    sources = [
-        {"path": m.document.path, "role": m.role, "position": m.position, "question": m.document.question}
-        for m in found.mentions
-    ]
+    d = _api(ctx).item(item)
+    sources = d["sources"]
     if as_json:
-        _echo_json(_item_dict(found) | {"sources": sources})
+        _echo_json(d)
         return
-    d = _item_dict(found)
     for field in ("key", "kind", "name", "task", "architecture", "variant", "paper_url", "github_url"):
         if d[field]:
             click.echo(f"{field:>12}: {d[field]}")
@@ -384,12 +416,48 @@ def show(ctx: click.Context, item: str, as_json: bool) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Counts of documents, items (models, papers) and mentions."""
-    data = _app(ctx).catalog.stats()
+    data = _api(ctx).stats()
     if as_json:
         _echo_json(data)
     else:
         for k, v in data.items():
             click.echo(f"{k:>10}: {v}")
+
+
+# -- serve --------------------------------------------------------------------
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but loopback needs --token.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="TCP port.")
+@click.option("--token", envvar="MODELKB_TOKEN", metavar="SECRET",
+              help="Require this token for writes (ingest) [env MODELKB_TOKEN; required off loopback].")
+@click.option("--max-body", type=click.IntRange(1024), default=8 * 1024 * 1024, show_default=True, metavar="BYTES",
+              help="Largest request body accepted.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, token: str | None, max_body: int) -> None:
+    """Serve the catalog over HTTP: a web page, a JSON API and its docs.
+
+    Loads the model and the index once, so each search takes milliseconds.
+    While it runs, `modelkb` commands for the same catalog use it (same
+    output, no start-up cost); ingests through the CLI or the API show up in
+    the next search.
+
+    \b
+    Examples:
+      modelkb serve                      # http://127.0.0.1:8765/  (API docs at /docs)
+      curl 'http://127.0.0.1:8765/api/search?q=deblur&k=3'
+      MODELKB_TOKEN=s3cret modelkb serve --host 0.0.0.0
+    """
+    from modelkb.server import client_url, is_loopback
+    from modelkb.server import serve as run_server
+
+    if not is_loopback(host) and not token:
+        raise click.UsageError(f"--host {host} is not loopback: give --token (or MODELKB_TOKEN) to protect writes")
+    app = _app(ctx)
+    _info(ctx, f"loading the model and the index of {app.settings.db_url} ...")
+    run_server(app, host=host, port=port, token=token, max_body=max_body,
+               ready=lambda url, _server: _info(ctx, f"modelkb serving on {client_url(host, port)}/ (API docs: /docs; Ctrl-C stops)"))
 
 
 # -- maintenance --------------------------------------------------------------
@@ -400,7 +468,7 @@ def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from scratch (after changing --model, say)."""
     app = _app(ctx)
     with _counter(ctx, "Embedding") as tick:
-        report = app.sync_index(rebuild=True, progress=tick)
+        report = app.sync_index(rebuild=True, progress=tick, on_start=tick.start)
     click.echo(f"indexed {report.total} item(s), {report.embedded} embedded")
 
 
@@ -417,7 +485,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 
     app = _app(ctx)
     problems = app.doctor()
-    stats_ = app.catalog.stats()
+    stats_ = app.stats().as_dict()
     if as_json:
         _echo_json({"ok": not problems, "problems": problems, "stats": stats_, "index": index_location(app.index)})
     elif problems:

@@ -41,10 +41,23 @@ def index_dir_for(db_url: str, home: Path) -> Path:
     return home / "indexes" / digest
 
 
-def load_settings(db: str | None = None, model: str | None = None) -> Settings:
-    home = data_home()
+def db_url_for(db: str | None, home: Path) -> str:
+    """The catalog URL from a flag, the environment or the default (a path becomes a SQLite URL)."""
     from db.engine import resolve_url
 
-    db_url = resolve_url(db or os.environ.get("MODELKB_DB") or f"sqlite:///{home / 'catalog.db'}")
-    model = model or os.environ.get("MODELKB_MODEL") or None
-    return Settings(home=home, db_url=db_url, model=model, index_dir=index_dir_for(db_url, home))
+    return resolve_url(db or os.environ.get("MODELKB_DB") or f"sqlite:///{home / 'catalog.db'}")
+
+
+def model_for(model: str | None) -> str | None:
+    return model or os.environ.get("MODELKB_MODEL") or None
+
+
+def catalog_id(db_url: str) -> str:
+    """A short, password-free name of a catalog: what a server and a client compare."""
+    return hashlib.sha256(db_url.encode()).hexdigest()[:16]
+
+
+def load_settings(db: str | None = None, model: str | None = None) -> Settings:
+    home = data_home()
+    db_url = db_url_for(db, home)
+    return Settings(home=home, db_url=db_url, model=model_for(model), index_dir=index_dir_for(db_url, home))

@@ -21,12 +21,14 @@ import dataclasses
 import json
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ContextManager
 
 import numpy as np
+
+from catalog.errors import BadInput
 
 MODES: tuple[str, ...] = ("lexical", "dense", "hybrid")
 #: Output name -> ir_measures measure name.
@@ -37,7 +39,7 @@ Bar = Callable[[str, int], ContextManager[Any]]  # (label, length) -> context wi
 Notify = Callable[[str], None]
 
 
-class EvalError(RuntimeError):
+class EvalError(BadInput):
     """The dataset or labels cannot be evaluated; the message says why in one line."""
 
 
@@ -255,8 +257,14 @@ def evaluate_beir(
     depth: int = DEPTH,
     bar: Bar | None = None,
     notify: Notify | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> BeirReport:
-    """Import the corpus into a throwaway catalog, index it, score every judged query per mode."""
+    """Import the corpus into a throwaway catalog, index it, score every judged query per mode.
+
+    `variants` adds named hybrid runs on the same index, each with its own keyword
+    arguments for `SearchIndex.search` (e.g. `{"rrf": {"fusion": "rrf"}}`), so
+    fusions are compared on one import and one set of embeddings.
+    """
     from catalog import ParseError
     from catalog.jsonl import parse_jsonl_file
     from modelkb import app as app_module
@@ -305,26 +313,29 @@ def evaluate_beir(
             with bar("Embedding corpus", n_docs) as b:
                 app.sync_index(progress=b.update)
             index_seconds = time.perf_counter() - t0
-            source_of = {i.id: i.extra["source_id"] for i in app.catalog.items()}
+            source_of = app.catalog.extra_values("source_id")
 
             texts = [data.queries[q] for q in qids]
             t0 = time.perf_counter()
-            if any(m != "lexical" for m in modes):
+            if any(m != "lexical" for m in modes) or variants:
                 with bar("Embedding queries", len(set(texts))) as b:
                     vectors.prime(texts, progress=b.update)
             query_embed_seconds = time.perf_counter() - t0
 
+            runs: dict[str, dict[str, Any]] = {mode: {"mode": mode} for mode in modes}
+            for name, kwargs in (variants or {}).items():
+                runs[name] = {"mode": "hybrid", **kwargs}
             results: dict[str, ModeResult] = {}
-            for mode in modes:
+            for name, kwargs in runs.items():
                 rankings: dict[str, list[str]] = {}
                 t0 = time.perf_counter()
-                with bar(f"Searching ({mode})", len(qids)) as b:
+                with bar(f"Searching ({name})", len(qids)) as b:
                     for qid, text in zip(qids, texts):
-                        hits = app.index.search(text, k=depth, mode=mode)
+                        hits = app.index.search(text, k=depth, **kwargs)
                         rankings[qid] = [source_of[h.id] for h in hits if h.id in source_of]
                         b.update(1)
                 seconds = time.perf_counter() - t0
-                results[mode] = ModeResult(compute_metrics(data.qrels, rankings, qids), seconds)
+                results[name] = ModeResult(compute_metrics(data.qrels, rankings, qids), seconds)
         finally:
             if "catalog" in app.__dict__:
                 app.catalog.close()
@@ -346,6 +357,7 @@ def evaluate_beir(
 
 def format_beir(report: BeirReport) -> str:
     """A table per mode, for people."""
+    width = max([8] + [len(mode) for mode in report.modes])
     lines = [
         f"{report.dataset} ({report.split}): {report.documents} documents, {report.queries} judged queries; "
         f"model {report.model}",
@@ -353,13 +365,13 @@ def format_beir(report: BeirReport) -> str:
         f"index {report.index_seconds:.1f}s, "
         f"query embeddings {report.query_embed_seconds:.1f}s",
         "",
-        f"{'mode':<8}  {'nDCG@10':>7}  {'MRR@10':>7}  {'R@100':>7}  {'ms/query':>8}",
+        f"{'mode':<{width}}  {'nDCG@10':>7}  {'MRR@10':>7}  {'R@100':>7}  {'ms/query':>8}",
     ]
     for mode, r in report.modes.items():
         m = r.metrics
         per_query = 1000 * r.seconds / max(report.queries, 1)
         lines.append(
-            f"{mode:<8}  {m['ndcg@10']:>7.4f}  {m['mrr@10']:>7.4f}  {m['recall@100']:>7.4f}  {per_query:>8.1f}"
+            f"{mode:<{width}}  {m['ndcg@10']:>7.4f}  {m['mrr@10']:>7.4f}  {m['recall@100']:>7.4f}  {per_query:>8.1f}"
         )
     return "\n".join(lines)
 

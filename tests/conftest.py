@@ -56,6 +56,8 @@ def isolated_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("MODELKB_HOME", str(home))
     monkeypatch.delenv("MODELKB_DB", raising=False)
     monkeypatch.delenv("MODELKB_MODEL", raising=False)
+    for name in ("MODELKB_SERVER", "MODELKB_NO_SERVER", "MODELKB_TOKEN"):  # no server of the user's
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

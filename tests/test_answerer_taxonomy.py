@@ -184,6 +184,8 @@ def test_intent_agrees_with_the_labeled_files():
         hits += detect_intent(doc.question) == entry["intent"]
     assert hits / total >= 0.9
     for name, entry in seed_labels.items():
-        seed = Path(__file__).resolve().parents[2] / "shared" / "seeds" / name
+        from conftest import SEEDS
+
+        seed = SEEDS / name
         if seed.is_file():
             assert detect_intent(parse_file(seed).question) == entry["intent"], name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.scoring import bm25_scores, dense_scores, fuse, fuse_rrf, fuse_weighted, hybrid_scores
+from indexer.scoring import bm25_scores, dense_scores, fuse, fuse_rrf, fuse_weighted, fuse_zscore, hybrid_scores
 
 TEXTS = [
     "image deblurring: MIMO UNet Real Blur. Deblur-MIMO-UNet-RealBlur",
@@ -57,10 +57,23 @@ def test_fuse_weighted() -> None:
         fuse_weighted([np.zeros(2)], [0.5, 0.5])
 
 
+def test_fuse_zscore_standardizes_each_side() -> None:
+    fused = fuse_zscore([np.array([1.0, 3.0, 2.0]), np.array([5.0, 5.0, 5.0])], [0.5, 0.5])
+    assert np.allclose(fused, 0.5 * np.array([-1.0, 1.0, 0.0]) * np.sqrt(1.5))
+    # among 50 candidates, one decisive lexical match (an exact model name) outweighs a small dense lead
+    rng = np.random.default_rng(0)
+    dense, lexical = rng.normal(0.40, 0.05, 50), rng.uniform(0.0, 1.0, 50)
+    dense[0], dense[1], lexical[1] = 0.60, 0.57, 9.0
+    assert int(np.argmax(fuse_zscore([dense, lexical], [0.7, 0.3]))) == 1
+    assert int(np.argmax(fuse_zscore([dense, lexical], [1.0, 0.0]))) == 0
+    with pytest.raises(ValueError):
+        fuse_zscore([np.zeros(2)], [0.5, 0.5])
+
+
 def test_fuse_and_hybrid(fake_embedder) -> None:
     with pytest.raises(ValueError):
         fuse(np.zeros(2), np.zeros(2), fusion="max")  # type: ignore[arg-type]
-    for fusion in ("rrf", "weighted"):
+    for fusion in ("rrf", "weighted", "zscore"):
         scores = hybrid_scores(fake_embedder, "Deblur-MIMO-UNet blurry photo", TEXTS, fusion=fusion)
         assert int(np.argmax(scores)) == 0
     assert hybrid_scores(fake_embedder, "q", []).shape == (0,)

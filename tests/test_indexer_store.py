@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from indexer.faiss_index import APPROX_THRESHOLD, ivf_nlist, ivf_nprobe
 from indexer.store import Hit, IndexEntry, IndexStateError, SearchIndex, fingerprint
 
 TEXTS = {
@@ -267,7 +268,7 @@ def _synthetic(n: int, dim: int = 64, seed: int = 0) -> list[IndexEntry]:
 def test_hnsw_path_matches_exact(tmp_path, fake_embedder) -> None:
     items = _synthetic(300)
     exact = SearchIndex(tmp_path / "exact", fake_embedder)
-    approx = SearchIndex(tmp_path / "approx", fake_embedder, approx_threshold=100)
+    approx = SearchIndex(tmp_path / "approx", fake_embedder, approx_threshold=100, approx_kind="hnsw")
     exact.sync(items)
     approx.sync(items)
     assert json.loads((exact.directory / "manifest.json").read_text())["index_type"] == "flat"
@@ -311,7 +312,7 @@ def test_hit_is_a_value() -> None:
 
 def test_hnsw_changes_and_removals_leave_stale_entries_not_results(tmp_path, fake_embedder) -> None:
     items = _synthetic(300)
-    approx = SearchIndex(tmp_path / "approx", fake_embedder, approx_threshold=100)
+    approx = SearchIndex(tmp_path / "approx", fake_embedder, approx_threshold=100, approx_kind="hnsw")
     approx.sync(items)
     changed = [IndexEntry.of(e.id, e.text + " w299 w298") if n < 10 else e for n, e in enumerate(items)]
     final = changed[:-10]  # 10 changed, 10 removed
@@ -333,3 +334,75 @@ def test_hnsw_changes_and_removals_leave_stale_entries_not_results(tmp_path, fak
         assert not removed & {h.id for h in a}
         assert len({h.id for h in a}) == len(a) == 10  # each item once despite stale copies
         assert np.allclose([h.score for h in a], [h.score for h in e], atol=1e-5)
+
+
+def test_index_type_follows_the_size_thresholds(tmp_path, fake_embedder) -> None:
+    """Flat below the threshold, IVF-SQ8 (the default) at and above it, HNSW when asked."""
+    items = _synthetic(300)
+
+    def kind(index: SearchIndex, n: int) -> str:
+        index.sync(items[:n])
+        return json.loads((index.directory / "manifest.json").read_text())["index_type"]
+
+    default = SearchIndex(tmp_path / "d", fake_embedder, approx_threshold=200)
+    assert kind(default, 199) == "flat"
+    assert kind(default, 200) == "ivf-sq8"
+    manifest = json.loads((default.directory / "manifest.json").read_text())
+    assert manifest["ivf"] == {"nlist": ivf_nlist(200), "nprobe": ivf_nprobe(ivf_nlist(200))}
+    assert kind(default, 150) == "flat"  # shrinking below the threshold goes back to exact
+    hnsw = SearchIndex(tmp_path / "h", fake_embedder, approx_threshold=200, approx_kind="hnsw")
+    assert kind(hnsw, 250) == "hnsw"
+    assert SearchIndex(tmp_path / "h", fake_embedder).approx_threshold == APPROX_THRESHOLD
+    with pytest.raises(ValueError):
+        SearchIndex(tmp_path / "x", fake_embedder, approx_kind="lsh")
+
+
+def test_ivf_nlist_and_nprobe_rules() -> None:
+    assert ivf_nlist(1_000_000) == 1024 and ivf_nlist(200_000) == 512 and ivf_nlist(100) == 2
+    assert ivf_nprobe(4096) == 128 and ivf_nprobe(1024) == 32 and ivf_nprobe(256) == 32
+    assert ivf_nprobe(16) == 16 and ivf_nprobe(2) == 2
+
+
+def test_ivf_search_matches_exact_and_grows_in_place(tmp_path, fake_embedder) -> None:
+    items = _synthetic(300)
+    exact = SearchIndex(tmp_path / "exact", fake_embedder)
+    # probing every list: the IVF-SQ8 candidates, re-scored exactly, must give exact results
+    approx = SearchIndex(tmp_path / "approx", fake_embedder, approx_threshold=100, nprobe=64)
+    exact.sync(items)
+    approx.sync(items)
+    queries = ["w1 w2 w3", "w10 w200", "w77 w5 w150 w9", items[5].text]
+
+    def same(e_index: SearchIndex, a_index: SearchIndex) -> None:
+        for q in queries:
+            e = e_index.search(q, k=10, mode="dense")
+            a = a_index.search(q, k=10, mode="dense")
+            assert np.allclose([h.score for h in a], [h.score for h in e], atol=1e-5)
+            cutoff = e[-1].score + 1e-6  # the hashed fake embedder ties; ids agree above the last tie
+            assert [h.id for h in a if h.score > cutoff] == [h.id for h in e if h.score > cutoff]
+
+    same(exact, approx)
+    # changes and removals: deleted from the inverted lists, no stale entries, still exact
+    changed = [IndexEntry.of(e.id, e.text + " w299 w298") if n < 10 else e for n, e in enumerate(items)]
+    final = [*changed[:-10], IndexEntry.of(10_000, "w1 w2 w3 w4")]
+    fake_embedder.calls = 0
+    report = approx.sync(final)
+    assert (report.embedded, report.changed, report.removed, report.rebuilt) == (11, 10, 10, False)
+    manifest = json.loads((approx.directory / "manifest.json").read_text())
+    assert manifest["index_type"] == "ivf-sq8" and manifest["faiss_ntotal"] == manifest["count"] == 291
+    exact.sync(final)
+    reader = SearchIndex(approx.directory, fake_embedder, approx_threshold=100, nprobe=64)
+    assert reader.check(final) == []
+    same(exact, reader)
+    assert reader.search("w1 w2 w3 w4", k=1, mode="dense")[0].id == 10_000
+    removed = {e.id for e in items[-10:]}
+    assert not removed & {h.id for q in queries for h in reader.search(q, k=50, mode="dense")}
+
+
+def test_ivf_is_retrained_when_the_size_calls_for_other_lists(tmp_path, fake_embedder) -> None:
+    items = _synthetic(1200)
+    index = SearchIndex(tmp_path / "i", fake_embedder, approx_threshold=100)
+    index.sync(items[:100])
+    assert json.loads((index.directory / "manifest.json").read_text())["ivf"]["nlist"] == ivf_nlist(100) == 2
+    index.sync(items)  # 12x the items: sqrt(1200) ~ 32 lists, not 2
+    assert json.loads((index.directory / "manifest.json").read_text())["ivf"]["nlist"] == ivf_nlist(1200) == 30
+    assert index.check(items) == []

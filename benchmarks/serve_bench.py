@@ -1,0 +1,179 @@
+"""`modelkb serve` benchmarks: warm HTTP search latency, 8-client throughput, answer latency,
+and repeated CLI `search` with and without a running server.
+
+Loopback only, bounded loops. Used by benchmarks/run.py (section `serve`) on its bench
+catalog; standalone on any catalog:
+
+    MODELKB_HOME=.modelkb-demo python benchmarks/serve_bench.py
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = [
+    "sharpen a blurry photo of a car", "upscale a low resolution face", "remove rain streaks from an image",
+    "generate a photorealistic product shot", "denoise a night photo", "restore an old scratched photograph",
+    "colorize black and white pictures", "remove motion blur from video frames", "MIMO-UNet RealBlur",
+    "text to image diffusion model", "super resolution transformer", "low light enhancement",
+]
+
+
+def _pct(samples: list[float]) -> dict[str, float]:
+    s = sorted(samples)
+    return {"n": len(s), "p50_ms": round(1000 * s[len(s) // 2], 2), "p95_ms": round(1000 * s[int(0.95 * (len(s) - 1))], 2),
+            "mean_ms": round(1000 * statistics.fmean(s), 2)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli() -> list[str]:
+    exe = Path(sys.executable).with_name("modelkb")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "modelkb.cli"]
+
+
+def _get(conn: http.client.HTTPConnection, path: str) -> bytes:
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    if resp.status != 200:
+        raise RuntimeError(f"GET {path}: HTTP {resp.status} {body[:200]!r}")
+    return body
+
+
+def _search_path(q: str, k: int = 10) -> str:
+    from urllib.parse import urlencode
+
+    return "/api/search?" + urlencode({"q": q, "k": k})
+
+
+def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int = 200,
+                clients: int = 8, per_client: int = 25, answers: int = 10, cli_repeats: int = 3) -> dict[str, Any]:
+    """Start `modelkb serve` on the catalog in `home`, measure, stop it."""
+    env = dict(os.environ, MODELKB_HOME=str(home), PYTHONPATH=str(ROOT))
+    env.pop("MODELKB_SERVER", None)
+    env.pop("MODELKB_NO_SERVER", None)
+    port = _free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(_cli() + ["serve", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    out: dict[str, Any] = {}
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                _get(conn, "/healthz")
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("modelkb serve exited: " + proc.stderr.read().decode()[-2000:]) from None
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        out["startup_s"] = round(time.perf_counter() - t0, 2)
+        out["catalog_items"] = json.loads(_get(conn, "/api/stats"))["items"]
+
+        for q in QUERIES:  # warm every code path once
+            _get(conn, _search_path(q))
+        samples = []
+        for i in range(searches):
+            t = time.perf_counter()
+            _get(conn, _search_path(QUERIES[i % len(QUERIES)] + f" {i}"))
+            samples.append(time.perf_counter() - t)
+        out["http_search_warm"] = _pct(samples)
+
+        errors: list[str] = []
+
+        def client(c: int) -> None:
+            cc = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            try:
+                for j in range(per_client):
+                    _get(cc, _search_path(QUERIES[(c + j) % len(QUERIES)] + f" c{c}"))
+            except Exception as exc:  # reported, not raised in the thread
+                errors.append(repr(exc))
+            finally:
+                cc.close()
+
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+        t = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = time.perf_counter() - t
+        out["http_search_concurrent"] = {"clients": clients, "requests": clients * per_client, "errors": len(errors),
+                                         "wall_s": round(wall, 2), "requests_per_s": round(clients * per_client / wall, 1)}
+
+        if prompt_files:
+            a_samples = []
+            for f in prompt_files[:answers]:
+                data = f.read_bytes() if isinstance(f, Path) else f.read()  # a Path or a modelkb InputFile
+                body = json.dumps({"name": Path(f.name).name, "data_base64": base64.b64encode(data).decode(), "format": "md"})
+                t = time.perf_counter()
+                conn.request("POST", "/api/answer", body=body, headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                resp.read()
+                a_samples.append(time.perf_counter() - t)
+            out["http_answer"] = _pct(a_samples)
+
+        def cli_runs(extra: list[str]) -> list[float]:
+            runs = []
+            for _ in range(cli_repeats):
+                t = time.perf_counter()
+                subprocess.run(_cli() + extra + ["search", "sharpen a blurry photo of a car", "-k", "5"],
+                               env=env, cwd=ROOT, check=True, capture_output=True)
+                runs.append(time.perf_counter() - t)
+            return runs
+
+        with_server = cli_runs([])
+        without = cli_runs(["--no-server"])
+        out["cli_search_with_server_s"] = {"median": round(statistics.median(with_server), 3), "runs": [round(r, 3) for r in with_server]}
+        out["cli_search_without_server_s"] = {"median": round(statistics.median(without), 3), "runs": [round(r, 3) for r in without]}
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    w, c = out["http_search_warm"], out["http_search_concurrent"]
+    print(f"serve: {out['catalog_items']} items; HTTP search p50 {w['p50_ms']:.1f}ms p95 {w['p95_ms']:.1f}ms; "
+          f"{c['clients']} clients {c['requests_per_s']:.0f} req/s; CLI search with server "
+          f"{out['cli_search_with_server_s']['median']:.2f}s, without {out['cli_search_without_server_s']['median']:.2f}s",
+          file=sys.stderr, flush=True)
+    return out
+
+
+def summary_lines(s: dict[str, Any]) -> list[str]:
+    w, c = s["http_search_warm"], s["http_search_concurrent"]
+    lines = [f"serve     {s['catalog_items']} items: HTTP search p50 {w['p50_ms']:.1f} / p95 {w['p95_ms']:.1f} ms; "
+             f"{c['clients']} clients {c['requests_per_s']:.0f} req/s ({c['errors']} errors); startup {s['startup_s']:.1f}s",
+             f"          CLI search: with server {s['cli_search_with_server_s']['median']:.2f}s, "
+             f"without {s['cli_search_without_server_s']['median']:.2f}s (median)"]
+    if "http_answer" in s:
+        lines.append(f"          HTTP answer p50 {s['http_answer']['p50_ms']:.0f} / p95 {s['http_answer']['p95_ms']:.0f} ms")
+    return lines
+
+
+if __name__ == "__main__":
+    home = Path(os.environ.get("MODELKB_HOME") or ".modelkb-demo")
+    files = sorted((ROOT / "examples").glob("*.txt"))
+    print(json.dumps(bench_serve(home.resolve(), files), indent=2))

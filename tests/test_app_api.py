@@ -1,0 +1,130 @@
+"""The application API (`modelkb.app.App`): plain dataclasses out, one error family, cheap index checks."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from catalog.errors import BadInput, ModelkbError, NotFound, Unavailable
+from modelkb.app import App
+from modelkb.config import load_settings
+from modelkb.inputs import InputFile
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROMPT = dict(
+    question="Which model removes motion blur from a photo?",
+    models=[{"name": "Deblur-MIMO-UNet-RealBlur", "paper": "https://arxiv.org/abs/2108.05054",
+             "github": "https://github.com/chosj95/MIMO-UNet",
+             "summary": "A multi-input multi-output U-Net. It removes motion blur from real photos."}],
+    papers=[{"name": "Rethinking Coarse-to-Fine Approach in Single Image Deblurring",
+             "paper": "https://arxiv.org/abs/2108.05054", "summary": "Coarse-to-fine deblurring revisited."}],
+)
+
+
+@pytest.fixture
+def app(fake_embedder, make_prompt) -> App:
+    a = App(load_settings(), embedder=fake_embedder)
+    a.ingest([InputFile.of_bytes("blur.txt", make_prompt(**PROMPT).encode())], index=True)
+    yield a
+    a.close()
+
+
+def _assert_plain(value, path="result"):
+    """Only dataclasses, containers and scalars: no ORM row (or anything else) escapes."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _assert_plain(v, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _assert_plain(k, path)
+            _assert_plain(v, f"{path}[{k!r}]")
+        return
+    assert dataclasses.is_dataclass(value), f"{path} is a {type(value).__module__}.{type(value).__name__}"
+    assert not type(value).__module__.startswith(("db.models", "sqlalchemy")), path
+    assert not hasattr(value, "_sa_instance_state"), f"{path} is an ORM object"
+    for f in dataclasses.fields(value):
+        _assert_plain(getattr(value, f.name), f"{path}.{f.name}")
+
+
+def test_no_orm_object_crosses_the_app_api(app, make_prompt):
+    results = {
+        "stats": app.stats(),
+        "items": app.items(),
+        "items_filtered": app.items(kind="model"),
+        "item": app.item("Deblur-MIMO-UNet-RealBlur"),
+        "search": app.search("motion blur", k=5),
+        "search_filtered": app.search("motion blur", kind="paper"),
+        "answer": app.answer_text(make_prompt(**PROMPT), name="p.txt"),
+        "ask": app.ask("remove motion blur"),
+        "ingest": app.ingest([InputFile.of_bytes("again.txt", make_prompt(**PROMPT).encode())]),
+    }
+    for name, value in results.items():
+        _assert_plain(value, name)
+    assert results["item"].sources and results["item"].sources[0].path == "blur.txt"
+    assert results["search"][0].snippet == "It removes motion blur from real photos."
+
+
+def test_item_not_found_and_ambiguous_are_not_found_errors(app):
+    with pytest.raises(NotFound, match="no item matches"):
+        app.item("nothing-like-this")
+    with pytest.raises(NotFound, match="matches 2 items"):
+        app.item("blur")  # inside both names: ambiguous
+
+
+def test_ask_on_an_empty_catalog_says_so(fake_embedder):
+    with pytest.raises(NotFound, match="catalog is empty"):
+        App(load_settings(), embedder=fake_embedder).ask("anything")
+
+
+def test_every_package_error_is_a_modelkb_error():
+    from answerer.grounding import GroundingError
+    from catalog import ParseError
+    from db import CatalogError
+    from indexer.embedder import EmbedderError
+    from indexer.records import IndexStateError
+    from modelkb.evaluate import EvalError
+
+    assert issubclass(ParseError, BadInput) and issubclass(EvalError, BadInput)
+    assert issubclass(CatalogError, Unavailable) and issubclass(EmbedderError, Unavailable)
+    assert issubclass(IndexStateError, Unavailable) and issubclass(GroundingError, ModelkbError)
+    import modelkb
+
+    assert modelkb.ModelkbError is ModelkbError
+
+
+def test_cli_imports_nothing_from_db_or_the_orm():
+    tree = ast.parse((ROOT / "modelkb" / "cli.py").read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+    assert not {m for m in imported if m == "db" or m.startswith(("db.", "sqlalchemy"))}, imported
+
+
+def test_search_checks_the_index_by_stamp_not_by_rereading(app, make_prompt, monkeypatch):
+    calls = []
+    original = app.index_entries
+    monkeypatch.setattr(app, "index_entries", lambda: calls.append(1) or original())
+    app.search("motion blur")
+    app.search("coarse to fine")
+    assert calls == [], "an unchanged catalog and index must not be re-read per search"
+
+    # another process (another App on the same catalog) ingests: the next search sees it
+    other = App(load_settings(), embedder=app.embedder)
+    other.ingest([InputFile.of_bytes("new.txt", make_prompt(
+        "Which model colorizes old photos?",
+        models=[{"name": "Colorize-DeOldify", "github": "https://github.com/jantic/DeOldify",
+                 "summary": "Colorizes black and white photographs."}]).encode())], index=False)
+    other.close()
+    top = app.search("colorize black and white photographs", k=1)
+    assert top[0].name == "Colorize-DeOldify"
+    assert calls == [1]
