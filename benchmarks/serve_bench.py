@@ -125,7 +125,7 @@ def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int
         if prompt_files:
             a_samples = []
             for f in prompt_files[:answers]:
-                data = f.read_bytes() if isinstance(f, Path) else f.read()  # a Path or a modelkb InputFile
+                data = f.read_bytes() if isinstance(f, Path) else f.read_or_fail()  # a Path or a modelkb InputFile
                 body = json.dumps({"name": Path(f.name).name, "data_base64": base64.b64encode(data).decode(), "format": "md"})
                 t = time.perf_counter()
                 conn.request("POST", "/api/answer", body=body, headers={"Content-Type": "application/json"})
