@@ -34,8 +34,9 @@ class CatalogStoppedError(CatalogError):
 def our_tables() -> set[str]:
     """Tables a modelkb catalog may hold; anything else belongs to another program."""
     from db.models import Base
+    from db.vector_schema import TABLES
 
-    return set(Base.metadata.tables) | {"alembic_version"}
+    return set(Base.metadata.tables) | set(TABLES) | {"alembic_version"}
 
 
 def _refuse_foreign(tables: set[str], where: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 EXTENSION = "vector"
+TABLES = frozenset({"embedding_models", "item_vectors"})  # ours: never "foreign" to a catalog
 
 _DDL = (
     """

@@ -222,3 +222,11 @@ def test_opening_a_current_catalog_does_not_import_alembic(db_url):
     out = subprocess.run([sys.executable, "-c", _OPEN_MODULES, db_url], cwd=ROOT, capture_output=True,
                          text=True, timeout=120, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_pgvector_tables_are_never_taken_for_another_programs():
+    """A second process that looks while the first is migrating sees the pgvector tables:
+    they are ours, so it must wait for the lock instead of refusing the catalog."""
+    db.engine._refuse_foreign({"items", "alembic_version", "embedding_models", "item_vectors"}, "x")
+    with pytest.raises(db.engine.CatalogError, match="other tables: notes"):
+        db.engine._refuse_foreign({"items", "notes"}, "x")
