@@ -16,6 +16,8 @@ from typing import Sequence
 
 import numpy as np
 
+from indexer.embedder import WrappedEmbedder
+
 WORK = Path(__file__).resolve().parent / "work"
 
 
@@ -23,11 +25,11 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-class CachedEmbedder:
+class CachedEmbedder(WrappedEmbedder):
     """Wraps an embedder; texts seen before (by this model) come from `path`."""
 
     def __init__(self, base, path: Path | None = None) -> None:
-        self.base = base
+        super().__init__(base)
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", str(base.name))[-80:]
         self.path = path or WORK / f"embeddings-{safe}.npz"
         self._vectors: dict[bytes, np.ndarray] = {}
@@ -38,14 +40,6 @@ class CachedEmbedder:
             with np.load(self.path) as data:
                 for key, vec in zip(data["keys"], data["vectors"]):
                     self._vectors[bytes(key)] = vec
-
-    @property
-    def name(self) -> str:
-        return self.base.name
-
-    @property
-    def dimension(self) -> int:
-        return self.base.dimension
 
     def _load(self):  # noqa: ANN202 - the wrapped SentenceTransformer, for callers that time the load
         return self.base._load()

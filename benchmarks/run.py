@@ -51,6 +51,8 @@ import modelkb.config  # noqa: E402,F401  (sets the offline environment before t
 
 import numpy as np  # noqa: E402
 
+from indexer.embedder import WrappedEmbedder  # noqa: E402
+
 SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "serve", "beir_tiny", "scifact", "cold_start")
 
 
@@ -77,21 +79,13 @@ def say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-class TimedEmbedder:
+class TimedEmbedder(WrappedEmbedder):
     """Wraps the real embedder and adds up the time spent in `encode`."""
 
     def __init__(self, base) -> None:
-        self.base = base
+        super().__init__(base)
         self.seconds = 0.0
         self.texts = 0
-
-    @property
-    def name(self) -> str:
-        return self.base.name
-
-    @property
-    def dimension(self) -> int:
-        return self.base.dimension
 
     def encode(self, texts, batch_size: int = 32, show_progress: bool = False):
         texts = list(texts)

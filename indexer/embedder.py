@@ -104,6 +104,28 @@ def encode_batched(
     return out
 
 
+class WrappedEmbedder:
+    """Base for an embedder that adds behaviour (a cache, a timer) around another one.
+
+    It is the same model: name and dimension are the wrapped one's, so an index
+    built through the wrapper matches one built without it.
+    """
+
+    def __init__(self, base: Embedder) -> None:
+        self.base = base
+
+    @property
+    def name(self) -> str:
+        return self.base.name
+
+    @property
+    def dimension(self) -> int:
+        return self.base.dimension
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        return self.base.encode(texts, batch_size=batch_size, show_progress=show_progress)
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use, never downloaded.
 

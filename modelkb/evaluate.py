@@ -29,6 +29,7 @@ from typing import Any, ContextManager
 import numpy as np
 
 from catalog.errors import BadInput
+from indexer.embedder import WrappedEmbedder
 
 MODES: tuple[str, ...] = ("lexical", "dense", "hybrid")
 #: Output name -> ir_measures measure name.
@@ -163,7 +164,7 @@ def compute_metrics(
 # -- the BEIR evaluation ------------------------------------------------------------
 
 
-class _QueryVectors:
+class _QueryVectors(WrappedEmbedder):
     """An embedder that answers `encode` for known texts from a precomputed batch.
 
     `SearchIndex.search` embeds its query one at a time; priming this with every
@@ -171,16 +172,8 @@ class _QueryVectors:
     """
 
     def __init__(self, base) -> None:
-        self.base = base
+        super().__init__(base)
         self._cache: dict[str, np.ndarray] = {}
-
-    @property
-    def name(self) -> str:
-        return self.base.name
-
-    @property
-    def dimension(self) -> int:
-        return self.base.dimension
 
     def prime(self, texts: Sequence[str], progress: Callable[[int], None] | None = None, chunk: int = 256) -> None:
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
