@@ -41,14 +41,6 @@ class VectorBackend(Protocol):
     def problems(self) -> list[str]: ...
 
 
-def out_of_date(old: Mapping[int, str], entries: Sequence[IndexEntry]) -> str | None:
-    """"index is out of date: N new, M changed, K removed item(s)", or None when in line."""
-    _, added, changed, removed = sync_plan(old, entries)
-    if not (added or changed or removed):
-        return None
-    return f"index is out of date: {added} new, {changed} changed, {removed} removed item(s)"
-
-
 class BackedIndex:
     """`SearchIndex`'s interface over a shared `VectorBackend`.
 
@@ -98,7 +90,7 @@ class BackedIndex:
         entries = list(entries)
         if len({e.id for e in entries}) != len(entries):
             problems.append("the entries contain duplicate ids")
-        stale = out_of_date(self.backend.stored_hashes(), entries)
+        stale = sync_plan(self.backend.stored_hashes(), entries).out_of_date()
         if stale:
             problems.append(stale)
         return problems
@@ -130,33 +122,26 @@ class BackedIndex:
 
     def _write(self, entries, progress, force: bool, on_start=None) -> SyncReport:
         if not force:  # nothing to embed or remove: answer without waiting for another writer
-            current = validated(entries() if callable(entries) else entries)
-            to_embed, _, _, removed = sync_plan(self.backend.stored_hashes(), current)
-            if not to_embed and not removed:
-                return SyncReport(0, 0, len(current), False, None, written=False)
+            plan = sync_plan(self.backend.stored_hashes(), validated(entries() if callable(entries) else entries))
+            if plan.idle:
+                return plan.unchanged()
         with self.backend.locked():
-            entries = validated(entries() if callable(entries) else entries)
-            old = {} if force else self.backend.stored_hashes()
-            to_embed, added, changed, removed = sync_plan(old, entries)
-            if not force and not to_embed and not removed:
-                return SyncReport(0, 0, len(entries), False, None, written=False)
+            listed = validated(entries() if callable(entries) else entries)
+            plan = sync_plan({} if force else self.backend.stored_hashes(), listed)
+            if not force and plan.idle:
+                return plan.unchanged()
             reason = self.backend.prepare(replace_all=force)
             if force:
                 reason = "full rebuild requested"
             elif reason:  # stored rows were unusable and are gone: embed everything
-                to_embed, added, changed, removed = sync_plan({}, entries)
+                plan = sync_plan({}, listed)
             if on_start is not None:
-                on_start(len(to_embed))
+                on_start(len(plan.to_embed))
             dim = int(self.embedder.dimension)
-            vectors = encode_batched(self.embedder, [e.text for e in to_embed], dim, self.batch_size, progress)
-            rows = [self.row(e.id, e.hash, vectors[i], tokenize(e.text)) for i, e in enumerate(to_embed)]
-            wanted = {e.id for e in entries}
-            gone = [i for i in old if i not in wanted]
-            self.backend.write(rows, remove=gone)
-            return SyncReport(
-                embedded=len(to_embed), removed=removed, total=len(entries), rebuilt=reason is not None,
-                reason=reason, added=added, changed=changed,
-            )
+            vectors = encode_batched(self.embedder, [e.text for e in plan.to_embed], dim, self.batch_size, progress)
+            rows = [self.row(e.id, e.hash, vectors[i], tokenize(e.text)) for i, e in enumerate(plan.to_embed)]
+            self.backend.write(rows, remove=plan.gone)
+            return plan.report(reason)
 
     # -- searching -----------------------------------------------------------
 

@@ -71,11 +71,53 @@ def validated(entries: Sequence[IndexEntry]) -> list[IndexEntry]:
     return out
 
 
-def sync_plan(old: Mapping[int, str], entries: Sequence[IndexEntry]) -> tuple[list[IndexEntry], int, int, int]:
-    """(entries to embed, added, changed, removed) to go from `old` {id: hash} to `entries`:
-    only new or changed texts are embedded."""
-    wanted = {e.id for e in entries}
-    to_embed = [e for e in entries if old.get(e.id) != e.hash]
+@dataclass(frozen=True)
+class SyncPlan:
+    """What a sync must do to go from the stored {id: hash} to `entries`, shared by
+    `SearchIndex` (files) and `BackedIndex` (pgvector): only new or changed texts are
+    embedded (`to_embed`, in entry order), ids no longer wanted are removed (`gone`)."""
+
+    entries: list[IndexEntry]
+    to_embed: list[IndexEntry]
+    added: int
+    gone: list[int]
+
+    @property
+    def changed(self) -> int:
+        return len(self.to_embed) - self.added
+
+    @property
+    def removed(self) -> int:
+        return len(self.gone)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing to embed and nothing to remove."""
+        return not self.to_embed and not self.gone
+
+    def out_of_date(self) -> str | None:
+        """"index is out of date: N new, M changed, K removed item(s)", or None when in line."""
+        if self.idle:
+            return None
+        return f"index is out of date: {self.added} new, {self.changed} changed, {self.removed} removed item(s)"
+
+    def unchanged(self) -> SyncReport:
+        """The report of a sync that found nothing to do and wrote nothing."""
+        return SyncReport(0, 0, len(self.entries), False, None, written=False)
+
+    def report(self, reason: str | None, resumed: int = 0) -> SyncReport:
+        """The report of a sync that carried out this plan (`reason`: why it rebuilt, if it did;
+        `resumed`: vectors taken from an interrupted sync's journal instead of the model)."""
+        return SyncReport(
+            embedded=len(self.to_embed) - resumed, removed=self.removed, total=len(self.entries),
+            rebuilt=reason is not None, reason=reason, added=self.added, changed=self.changed, resumed=resumed,
+        )
+
+
+def sync_plan(old: Mapping[int, str], entries: Sequence[IndexEntry]) -> SyncPlan:
+    """The plan from `old` {id: hash} to `entries` (pass them through `validated` before a write)."""
+    wanted = list(entries)
+    ids = {e.id for e in wanted}
+    to_embed = [e for e in wanted if old.get(e.id) != e.hash]
     added = sum(1 for e in to_embed if e.id not in old)
-    removed = sum(1 for i in old if i not in wanted)
-    return to_embed, added, len(to_embed) - added, removed
+    return SyncPlan(wanted, to_embed, added, [int(i) for i in old if i not in ids])

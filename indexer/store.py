@@ -52,7 +52,7 @@ from indexer.manifest import (
     read_manifest,
     row_index,
 )
-from indexer.records import Hit, IndexEntry, IndexStateError, SyncReport, validated
+from indexer.records import Hit, IndexEntry, IndexStateError, SyncReport, sync_plan, validated
 from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, FUSIONS, RRF_K, Fusion, fuse
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -179,13 +179,10 @@ class SearchIndex:
         if int(manifest["count"]) != len(wanted):
             problems.append(f"index holds {manifest['count']} items, the catalog has {len(wanted)}")
         if fingerprint(wanted.items()) != manifest["fingerprint"]:
-            have = diag.state.hashes
-            new = sum(1 for i in wanted if i not in have)
-            changed = sum(1 for i, h in wanted.items() if i in have and have[i] != h)
-            gone = sum(1 for i in have if i not in wanted)
-            problems.append(
-                f"index is out of date: {new} new, {changed} changed, {gone} removed item(s)"
-            )
+            latest = {int(e.id): e for e in entries}  # last one wins, as in `wanted`
+            stale = sync_plan(diag.state.hashes, list(latest.values())).out_of_date()
+            if stale:
+                problems.append(stale)
         return problems
 
     # ------------------------------------------------------------------ writing
@@ -247,27 +244,23 @@ class SearchIndex:
             old = diag.state if diag.level != "core" else None
             old_hashes = old.hashes if old is not None else {}
 
+            plan = sync_plan(old_hashes, entries)
             wanted = {e.id: e for e in entries}
-            to_embed = [e for e in entries if old_hashes.get(e.id) != e.hash]
-            added = sum(1 for e in to_embed if e.id not in old_hashes)
-            changed = len(to_embed) - added
-            removed = sum(1 for i in old_hashes if i not in wanted)
-            total = len(wanted)
 
             journal = Journal(self.directory / JOURNAL_DIR, self.embedder.name, int(self.embedder.dimension))
-            if diag.level == "none" and not to_embed and not removed:
+            if diag.level == "none" and plan.idle:
                 # Nothing changed: touch nothing on disk (but a journal an earlier, killed
                 # writer left after committing is no longer needed).
                 assert old is not None
                 journal.clear()
                 self._state = old
-                return SyncReport(0, 0, total, False, None, written=False)
+                return plan.unchanged()
 
             dim = int(self.embedder.dimension)
             if force:
                 journal.clear()
-            new_vectors, resumed = self._embed(to_embed, journal, dim, progress, on_start)
-            fresh = {e.id: r for r, e in enumerate(to_embed)}
+            new_vectors, resumed = self._embed(plan.to_embed, journal, dim, progress, on_start)
+            fresh = {e.id: r for r, e in enumerate(plan.to_embed)}
 
             ids = np.array(sorted(wanted), dtype=np.int64)
             vectors = np.empty((len(ids), dim), dtype=np.float32)
@@ -284,20 +277,11 @@ class SearchIndex:
 
             self._state = None  # the grow path mutates the cached FAISS index; never reuse it on failure
             state = self._persist(
-                ids, vectors, hashes, texts, old if not rebuilt else None, fresh, changed + removed
+                ids, vectors, hashes, texts, old if not rebuilt else None, fresh, plan.changed + plan.removed
             )
             self._state = state
             journal.clear()
-            return SyncReport(
-                embedded=len(to_embed) - resumed,
-                removed=removed,
-                total=total,
-                rebuilt=rebuilt,
-                reason=reason,
-                added=added,
-                changed=changed,
-                resumed=resumed,
-            )
+            return plan.report(reason, resumed)
 
     def _embed(
         self,

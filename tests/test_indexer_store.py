@@ -89,6 +89,18 @@ def test_removal(index, fake_embedder) -> None:
     assert any("out of date" in p for p in index.check(entries()))
 
 
+def test_check_and_sync_count_new_changed_and_removed_alike(index, fake_embedder) -> None:
+    """`doctor` (check) and the sync report count one edit the same way (one shared plan)."""
+    index.sync(entries())
+    edited = {i: t for i, t in TEXTS.items() if i != 3}
+    edited[1] = TEXTS[1] + " now also about glass"
+    edited[99] = "a brand new item about telescopes"
+    assert index.check(entries(edited)) == ["index is out of date: 1 new, 1 changed, 1 removed item(s)"]
+    report = index.sync(entries(edited))
+    assert (report.added, report.changed, report.removed, report.embedded, report.total) == (1, 1, 1, 2, 5)
+    assert index.check(entries(edited)) == []
+
+
 def test_progress_reports_embedded_counts(tmp_path, fake_embedder) -> None:
     seen: list[int] = []
     idx = SearchIndex(tmp_path / "ix", fake_embedder, batch_size=1)  # chunks of 4
