@@ -61,6 +61,7 @@ NOISE = 0.1
 K = 10
 ANN_CHECK_MAX = 100_000
 PQ = False  # --pq
+SAVE: Callable[[], None] | None = None  # writes the results so far (set by main)
 
 
 def say(msg: str) -> None:
@@ -119,6 +120,29 @@ def grow(real: np.ndarray, n: int, seed: int = 7, noise: float = NOISE) -> np.nd
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         out[start : start + c] = v
     return out
+
+
+def grown(real: np.ndarray, n: int, cache: Path | None) -> np.ndarray:
+    """`grow(real, n)`, kept as .npy under `cache` (git-ignored benchmarks/work/) so reruns skip it.
+
+    The file name carries n, the noise and a digest of the real vectors, so a change of model
+    or corpus never serves stale vectors; the file is memory-mapped read-only.
+    """
+    if cache is None:
+        return grow(real, n)
+    import hashlib
+
+    digest = hashlib.sha256(real.tobytes()).hexdigest()[:12]
+    path = cache / f"grown-{n}-noise{NOISE}-seed7-{digest}.npy"
+    if path.is_file():
+        say(f"grown vectors from {path}")
+        return np.load(path, mmap_mode="r")
+    x = grow(real, n)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, x)
+    os.replace(tmp, path)
+    return x
 
 
 def _distinct_triples(rng: np.random.Generator, m: int, c: int) -> np.ndarray:
@@ -217,27 +241,46 @@ def nlist_for(n: int) -> int:
 RERANK = 2 * K + 16
 
 
-def configs(n: int, hnsw_1m: bool, with_pq: bool = False) -> list[dict[str, Any]]:
-    nlist = nlist_for(n)
-    out: list[dict[str, Any]] = [{"name": "flat (exact)", "factory": "Flat", "params": [{}]}]
-    hnsw = [(16, 40), (32, 80)] if (n <= 200_000 or hnsw_1m) else []
-    for m, efc in hnsw:
-        out.append({"name": f"hnsw M={m} efC={efc}", "factory": f"HNSW{m}", "efc": efc, "rerank": RERANK,
-                    "params": [{"efSearch": ef} for ef in (32, 64, 128, 256)]})
-    probes = [p for p in (4, 8, 16, 32, 64, 128, 256) if p <= nlist // 4 and p * 64 >= nlist]
-    if n <= 200_000:  # above: the same lists (so the same recall, measured at 100k) in 4x the memory of SQ8
-        out.append({"name": f"ivf-flat nlist={nlist}", "factory": f"IVF{nlist},Flat",
-                    "params": [{"nprobe": p} for p in probes]})
-    out.append({"name": f"ivf-sq8 nlist={nlist}", "factory": f"IVF{nlist},SQ8", "rerank": RERANK,
-                "params": [{"nprobe": p} for p in probes]})
-    if with_pq:
-        out.append({"name": f"ivf-pq48 nlist={nlist}", "factory": f"IVF{nlist},PQ48", "rerank": 100,
-                    "params": [{"nprobe": p} for p in probes if p >= 8]})
-    out.append({"name": "sq8 (flat)", "factory": "SQ8", "rerank": RERANK, "params": [{}]})
+#: --hnsw default: (M, efConstruction) pairs
+HNSW = [(16, 40), (32, 80)]
+
+
+def configs(n: int, hnsw_1m: bool, with_pq: bool = False, only: set[str] | None = None,
+            hnsw: list[tuple[int, int]] | None = None) -> list[dict[str, Any]]:
+    """The index configurations measured at size n; `only`: the kinds asked for (flat, hnsw,
+    ivf-flat, ivf-sq8, ivf-pq, sq8), whatever the size; None: the default set for n."""
+    out = _configs(n, hnsw_1m or bool(only and "hnsw" in only), with_pq or bool(only and "ivf-pq" in only),
+                   hnsw or HNSW, ivf_flat=n <= 200_000 or bool(only and "ivf-flat" in only))
+    if only:
+        out = [c for c in out if c["kind"] in only]
     return out
 
 
-def build(cfg: dict[str, Any], x: np.ndarray) -> tuple[Any, float]:
+def _configs(n: int, hnsw_1m: bool, with_pq: bool, hnsw_settings: list[tuple[int, int]],
+             ivf_flat: bool) -> list[dict[str, Any]]:
+    nlist = nlist_for(n)
+    out: list[dict[str, Any]] = [{"kind": "flat", "name": "flat (exact)", "factory": "Flat", "params": [{}]}]
+    hnsw = hnsw_settings if (n <= 200_000 or hnsw_1m) else []
+    efs = (32, 64, 128, 256) if n <= 200_000 else (64, 128, 256, 512)  # 1M: top-10 gaps are 8x tighter
+    for m, efc in hnsw:
+        out.append({"kind": "hnsw", "name": f"hnsw M={m} efC={efc}", "factory": f"HNSW{m}", "efc": efc,
+                    "rerank": RERANK, "params": [{"efSearch": ef} for ef in efs]})
+    probes = [p for p in (4, 8, 16, 32, 64, 128, 256) if p <= nlist // 4 and p * 64 >= nlist]
+    if ivf_flat:  # above 200k by default only when asked: the same lists as IVF-SQ8 in 4x its memory
+        out.append({"kind": "ivf-flat", "name": f"ivf-flat nlist={nlist}", "factory": f"IVF{nlist},Flat",
+                    "params": [{"nprobe": p} for p in probes]})
+    out.append({"kind": "ivf-sq8", "name": f"ivf-sq8 nlist={nlist}", "factory": f"IVF{nlist},SQ8", "rerank": RERANK,
+                "params": [{"nprobe": p} for p in probes]})
+    if with_pq:
+        out.append({"kind": "ivf-pq", "name": f"ivf-pq48 nlist={nlist}", "factory": f"IVF{nlist},PQ48", "rerank": 100,
+                    "params": [{"nprobe": p} for p in probes if p >= 8]})
+    out.append({"kind": "sq8", "name": "sq8 (flat)", "factory": "SQ8", "rerank": RERANK, "params": [{}]})
+    return out
+
+
+def build(cfg: dict[str, Any], x: np.ndarray, progress: list[dict[str, float]] | None = None) -> tuple[Any, float]:
+    """(index, build seconds). HNSW is added in chunks of 50k, each logged and appended to
+    `progress` as {"n", "s"}: a build too long to finish still gives its time at 250k / 500k."""
     import faiss
 
     t0 = time.perf_counter()
@@ -250,7 +293,17 @@ def build(cfg: dict[str, Any], x: np.ndarray) -> tuple[Any, float]:
     if not index.is_trained:
         train = x[np.random.default_rng(5).choice(len(x), min(len(x), 40 * nlist_for(len(x))), replace=False)]
         index.train(train)
-    index.add(x)
+    if "efc" in cfg and progress is not None:
+        step = 50_000
+        for start in range(0, len(x), step):
+            index.add(np.ascontiguousarray(x[start : start + step]))
+            progress.append({"n": min(len(x), start + step), "s": round(time.perf_counter() - t0, 1)})
+            say(f"{cfg['name']}: {progress[-1]['n']} added, {progress[-1]['s']:.0f}s "
+                f"(load {os.getloadavg()[0]:.1f})")
+            if SAVE is not None:
+                SAVE()
+    else:
+        index.add(np.ascontiguousarray(x))
     return index, time.perf_counter() - t0
 
 
@@ -277,26 +330,47 @@ def search_fn(index: Any, cfg: dict[str, Any], params: dict[str, Any], x: np.nda
     return reranked
 
 
-def bench_size(x: np.ndarray, q: np.ndarray, hnsw_1m: bool) -> dict[str, Any]:
+def label_of(cfg: dict[str, Any]) -> str:
+    return cfg["name"] + (f" +rerank {cfg['rerank']}" if cfg.get("rerank") else "")
+
+
+def bench_size(x: np.ndarray, q: np.ndarray, hnsw_1m: bool, only: set[str] | None = None,
+               hnsw: list[tuple[int, int]] | None = None, out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every configuration at len(x), into `out` (a previous result at this size, or empty):
+    its rows of other indexes are kept, so a run can add configurations to an earlier one.
+    `out` is filled as rows are measured (SAVE writes it), so a killed run keeps what it had."""
     import faiss
 
     n = len(x)
     _, truth = exact_top(x, q)
-    rows = []
-    for cfg in configs(n, hnsw_1m, PQ):
+    out = out if out is not None else {}
+    todo = configs(n, hnsw_1m, PQ, only, hnsw)
+    again = {label_of(c) for c in todo}
+    out.update({"n": n, "nlist": nlist_for(n), "faiss_threads_for_latency": faiss.omp_get_max_threads(),
+                "rows": [r for r in out.get("rows", []) if r["index"] not in again]})
+    for cfg in todo:
+        label = label_of(cfg)
         say(f"{n}: building {cfg['name']}")
-        index, build_s = build(cfg, x)
+        progress: list[dict[str, float]] = []
+        if "efc" in cfg:
+            out.setdefault("build_progress", {})[cfg["name"]] = {
+                "chunks": progress, "loadavg_start": [round(v, 2) for v in os.getloadavg()]}
+        index, build_s = build(cfg, x, progress)
         mem = index_bytes(index)
         say(f"{n}: {cfg['name']} built in {build_s:.1f}s, {mem / 2**20:.0f} MiB")
         for params in cfg["params"]:
             lat, labels = latencies(search_fn(index, cfg, params, x), q)
-            row = {"index": cfg["name"] + (f" +rerank {cfg['rerank']}" if cfg.get("rerank") else ""), "params": params, "recall@10": round(recall(labels, truth), 4),
-                   **lat, "memory_mib": round(mem / 2**20, 1), "build_s": round(build_s, 1)}
-            rows.append(row)
+            row = {"index": label, "params": params, "recall@10": round(recall(labels, truth), 4),
+                   **lat, "memory_mib": round(mem / 2**20, 1), "build_s": round(build_s, 1),
+                   "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   "loadavg_1min": round(os.getloadavg()[0], 2)}
+            out["rows"].append(row)
             say(f"{n}:   {params} recall@10 {row['recall@10']:.3f} p50 {row['p50_ms']:.2f} ms")
+            if SAVE is not None:
+                SAVE()
         del index
         gc.collect()
-    return {"n": n, "nlist": nlist_for(n), "faiss_threads_for_latency": faiss.omp_get_max_threads(), "rows": rows}
+    return out
 
 
 # -- BM25 at scale ----------------------------------------------------------------------
@@ -366,9 +440,17 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=BENCH / "results" / "ann_scale.json")
     ap.add_argument("--pq", action="store_true", help="also IVF-PQ (slow to train here)")
     ap.add_argument("--merge", action="store_true", help="keep the structure/sizes/bm25 of an earlier --out file")
+    ap.add_argument("--only", default="", help="comma list of index kinds to (re)measure at every size: "
+                    "flat,hnsw,ivf-flat,ivf-sq8,ivf-pq,sq8 (with --merge the other rows are kept)")
+    ap.add_argument("--hnsw", default="", help="HNSW settings M:efConstruction,... (default 16:40,32:80)")
+    ap.add_argument("--cache", type=Path, default=BENCH / "work" / "grown",
+                    help="where the grown vectors are kept as .npy (git-ignored); '' to not keep them")
     args = ap.parse_args()
-    global PQ
+    global PQ, SAVE
     PQ = args.pq
+    only = {k.strip() for k in args.only.split(",") if k.strip()} or None
+    hnsw = [tuple(int(v) for v in s.split(":")) for s in args.hnsw.split(",") if s.strip()] or None
+    cache = args.cache if str(args.cache) else None
 
     from embed_cache import CachedEmbedder
     from indexer.embedder import SentenceTransformerEmbedder
@@ -408,7 +490,11 @@ def main() -> int:
         result["total_s"] = round(time.perf_counter() - t_start, 1)
         result["machine"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+        tmp = args.out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
+        os.replace(tmp, args.out)
+
+    SAVE = save
 
     if args.merge and args.out.is_file():  # keep what an earlier run measured; redo only what is asked
         earlier = json.loads(args.out.read_text())
@@ -422,12 +508,12 @@ def main() -> int:
         result["structure"]["synthetic_only_same_size"] = structure(synth_only, q)
     for n in [int(s) for s in args.check_sizes.split(",") if s.strip()]:
         say(f"structure at {n}")
-        result["structure"][str(n)] = structure(grow(real, n), q)
+        result["structure"][str(n)] = structure(grown(real, n, cache), q)
         save()
 
     for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
-        x = grow(real, n)
-        result["sizes"][str(n)] = bench_size(x, q, args.hnsw_1m)
+        x = grown(real, n, cache)
+        bench_size(x, q, args.hnsw_1m, only, hnsw, out=result["sizes"].setdefault(str(n), {}))
         del x
         gc.collect()
         save()
@@ -444,8 +530,10 @@ def main() -> int:
 def table(result: dict[str, Any]) -> str:
     lines = ["| vectors | index | params | recall@10 | p50 ms | p95 ms | memory MiB | build s |",
              "|---:|---|---|---:|---:|---:|---:|---:|"]
+    order = ["flat", "hnsw", "ivf-flat", "ivf-sq8", "ivf-pq", "sq8"]
     for n, s in result["sizes"].items():
-        for r in s["rows"]:
+        for r in sorted(s["rows"], key=lambda r: next(i for i, k in enumerate(order + [""])
+                                                     if r["index"].startswith(k.split("-")[0] if k == "hnsw" else k))):
             p = ", ".join(f"{k} {v}" for k, v in r["params"].items()) or "-"
             lines.append(f"| {int(n):,} | {r['index']} | {p} | {r['recall@10']:.3f} | {r['p50_ms']:.2f} | "
                          f"{r['p95_ms']:.2f} | {r['memory_mib']:.0f} | {r['build_s']:.1f} |")
