@@ -35,7 +35,7 @@ class Item(Base):
     variant: Mapped[str | None] = mapped_column(String(256))
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     mentions: Mapped[list[Mention]] = relationship(back_populates="item")
 

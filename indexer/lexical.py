@@ -79,5 +79,9 @@ def top_lexical_rows(scores: np.ndarray, rows: np.ndarray | None, k: int) -> np.
     values = scores[candidates]
     keep = values > 0
     candidates, values = candidates[keep], values[keep]
+    if 0 < k < values.size:  # sort only what can make the top k: the k-th best score and up (ties kept)
+        kth = np.partition(values, values.size - k)[values.size - k]
+        near = values >= kth
+        candidates, values = candidates[near], values[near]
     order = np.lexsort((candidates, -values))[:k]
     return candidates[order]

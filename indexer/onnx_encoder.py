@@ -140,6 +140,12 @@ class OnnxEncoder:
                             manifest.get("pad_token", "[PAD]"))
         options = ort.SessionOptions()
         options.log_severity_level = 3  # warnings about unused initializers are noise on a CLI
+        # One thread per call: a query is a few tokens, where a second thread costs more in
+        # hand-off than it saves, and spinning threads steal the core another request (or
+        # another process) needs. Measured on 2 cores: ~2x faster warm, far steadier under load.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if manifest.get("optimized"):  # optimized once at export; doing it again costs ~1 s per process
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])

@@ -274,7 +274,7 @@ class App:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", kind: str | None = None, task: str | None = None) -> list[SearchResult]:
         """The k items that best fit `query`, best first, with the sentence that matches it."""
-        from indexer.snippet import best_sentence
+        from indexer.snippet import best_sentences
 
         self.ensure_index()
         if hasattr(self.index, "backend"):  # pgvector: the filters are SQL WHERE clauses
@@ -287,16 +287,13 @@ class App:
                     return []
             hits = self.index.search(query, k=k, mode=mode, allowed_ids=allowed)
         items = self.catalog.items_by_id([h.id for h in hits])
-        out = []
-        for h in hits:
-            it = items.get(h.id)
-            if it is None:
-                continue
-            out.append(SearchResult(it.key, it.kind, it.name, round(float(h.score), 4), it.paper_url, it.github_url, it.task,
-                                    None if h.dense is None else round(float(h.dense), 4),
-                                    None if h.lexical is None else round(float(h.lexical), 4),
-                                    best_sentence(query, it.summary)))
-        return out
+        found = [(h, items[h.id]) for h in hits if h.id in items]
+        snippets = best_sentences(query, [it.summary for _, it in found])
+        return [SearchResult(it.key, it.kind, it.name, round(float(h.score), 4), it.paper_url, it.github_url, it.task,
+                             None if h.dense is None else round(float(h.dense), 4),
+                             None if h.lexical is None else round(float(h.lexical), 4),
+                             snippet)
+                for (h, it), snippet in zip(found, snippets)]
 
     # -- answer ------------------------------------------------------------
 

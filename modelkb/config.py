@@ -43,9 +43,15 @@ def index_dir_for(db_url: str, home: Path) -> Path:
 
 def db_url_for(db: str | None, home: Path) -> str:
     """The catalog URL from a flag, the environment or the default (a path becomes a SQLite URL)."""
+    raw = db or os.environ.get("MODELKB_DB")
+    default = home / "catalog.db"
+    if not raw and not default.is_dir():
+        # What resolve_url returns for it, without importing SQLAlchemy: a CLI call that finds
+        # a server needs this URL (to name the catalog) and nothing else from the database.
+        return f"sqlite:///{default}"
     from db.engine import resolve_url
 
-    return resolve_url(db or os.environ.get("MODELKB_DB") or f"sqlite:///{home / 'catalog.db'}")
+    return resolve_url(raw or f"sqlite:///{default}")
 
 
 def model_for(model: str | None) -> str | None:

@@ -147,3 +147,29 @@ def test_a_server_for_another_catalog_is_not_used(server, run_cli, tmp_path, mak
     assert run_cli("--db", str(other_db), "ingest", str(prompt)).exit_code == 0
     assert '"items": 2' in run_cli("--db", str(other_db), "stats", "--json").stdout
     assert '"items": 0' in run_cli("stats", "--json").stdout  # the served catalog is still empty
+
+
+def test_a_search_through_a_server_loads_no_database_or_model_code(server, run_cli, make_prompt, tmp_path):
+    """What makes a repeated `modelkb search` cheap with a server up: the CLI process
+    imports only click and the stdlib HTTP client, never SQLAlchemy, numpy or torch."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    prompt = tmp_path / "blur.txt"
+    prompt.write_text(make_prompt(**BLUR))
+    assert run_cli("ingest", str(prompt)).exit_code == 0
+    probe = ("import atexit, json, sys\n"
+             "atexit.register(lambda: print(json.dumps(sorted(m for m in ('sqlalchemy', 'numpy', 'torch', 'db')"
+             " if m in sys.modules)), file=sys.stderr))\n"
+             "sys.argv = ['modelkb', 'search', 'motion blur photo']\n"
+             "from modelkb.cli import main\n"
+             "main()\n")
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root))
+    proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Deblur-MIMO-UNet-RealBlur" in proc.stdout
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
