@@ -7,6 +7,8 @@ Labels (`tests/data/labeled/labels.json`, `tests/data/seed_labels.json`,
                   "task": "text-to-music generation", "accept": ["music generation"],
                   "family": "audio", "intent": "choose", "poor_fit_recommended": true}}
 
+`intent` may use "recommend" for "choose" (`INTENT_SYNONYMS`).
+
 Grades: 3 = the right tool / directly answers, 2 = clearly helpful,
 1 = tangential, 0 = off-topic. An item the labels do not grade counts as 0.
 
@@ -68,6 +70,17 @@ def _norm(name: str) -> str:
 def task_key(name: str) -> str:
     """Task names compared modulo case, hyphens and punctuation: "Text-to-Music" == "text to music"."""
     return " ".join(re.sub(r"[^0-9a-z+/]+", " ", str(name).casefold()).split())
+
+
+#: Label vocabularies that name an answerer intent differently (`tests/data/eval` says
+#: "recommend" for what `detect_intent` calls "choose": which model should I use?).
+INTENT_SYNONYMS: dict[str, str] = {"recommend": "choose", "recommendation": "choose", "select": "choose"}
+
+
+def intent_key(label: str) -> str:
+    """A labeled intent in the answerer's vocabulary (explain | choose | training_data | compare | multi)."""
+    key = str(label).strip().casefold()
+    return INTENT_SYNONYMS.get(key, key)
 
 
 def grade_lookup(grades: Mapping[str, float]) -> Callable[[str], float]:
@@ -135,7 +148,7 @@ def evaluate_document(
         out["wrong_family"] = bool(task.family and task.family != family and not ok)
     if label.get("intent"):
         out["expected_intent"] = label["intent"]
-        out["intent_ok"] = answer.intent == label["intent"]
+        out["intent_ok"] = answer.intent == intent_key(label["intent"])
     if "poor_fit_recommended" in label:
         out["poor_fit_recommended"] = bool(label["poor_fit_recommended"])
     return out

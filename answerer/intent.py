@@ -93,7 +93,13 @@ _ARCHITECTURE = (
     r"\b(?:which|what) (?:ai )?(?:models?|networks?) (?:are|is) (?:popular|used|common)\b",
 )
 _CHOOSE = (
-    r"^(?:which|what) (?:\w+ ){0,3}(?:model|models|tool|tools|method|methods|network|networks|checkpoint|app|approach|library)\b",
+    r"^(?:which|what) (?:\w+ ){0,3}(?:model|models|tool|tools|method|methods|network|networks|checkpoint|app|approach"
+    r"|library|detector|detectors|setup|system|software|service)\b",
+    # "What can bring their faces back?", "What would do that automatically?": asks for a thing that does it
+    r"^what (?:can|could|would|will) (?!i\b|we\b|you\b|it\b|they\b|this\b|that\b|these\b|those\b)\w+",
+    # "What turns photos into that?", "What finds those regions?"
+    r"^what (?!is\b|was\b|does\b|makes\b|happens\b|goes\b|means\b|causes\b|tells\b)[a-z]+[^s]s\b(?! the (?:model|network)\b)",
+    r"\bwhat (?:should|could|can) (?:i|we) (?:use|run|try|pick)\b", r"\bis there (?:something|anything|a model|a tool|an app)\b",
     r"\bshould i (?:use|pick|choose|try)\b", r"\bbest (?:model|tool|way|method|approach|option)\b",
     r"\brecommend", r"\bwhat (?:can|could|should) i use\b", r"\bwhich one\b", r"\bhow (?:should|do|can) i choose\b",
 )

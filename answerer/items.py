@@ -159,3 +159,39 @@ def item_text(record: ItemRecord, taxonomy: Taxonomy) -> str:
     if var_entry is not None and var_entry is not entry:
         extra.append(f"{var_entry.name}: {var_entry.summary}")
     return text + ("\n" + " ".join(extra) if extra else "")
+
+
+_ARXIV_ID = re.compile(r"arxiv\.org/(?:abs|pdf)/((?:\d{4}\.\d{4,5})|(?:[a-z.\-]+/\d{7}))", re.IGNORECASE)
+_REPO = re.compile(r"github\.com/([\w.\-]+/[\w.\-]+?)(?:\.git)?(?:[/#?]|$)", re.IGNORECASE)
+
+
+def link_keys(record: ItemRecord) -> list[str]:
+    """What identifies an item's source across spellings: its arXiv id (abs or pdf,
+    any version) and its code repository (owner/name, case-insensitive)."""
+    keys = []
+    m = _ARXIV_ID.search(record.paper_url or "")
+    if m:
+        keys.append("arxiv:" + m.group(1).casefold())
+    m = _REPO.search(record.github_url or "")
+    if m:
+        keys.append("github:" + m.group(1).casefold())
+    return keys
+
+
+def item_texts(cands: Sequence[Candidate], taxonomy: Taxonomy) -> list[str]:
+    """`item_text` of each candidate; a model without a summary also gets the title and
+    summary of the provided paper it links to (same arXiv id or repository): the file's
+    own description of that model (`Patho-CLAM-Camelyon16` next to the CLAM paper)."""
+    texts = [item_text(c.record, taxonomy) for c in cands]
+    described: dict[str, ItemRecord] = {}
+    for c in cands:
+        if c.record.summary:
+            for key in link_keys(c.record):
+                described.setdefault(key, c.record)
+    for i, c in enumerate(cands):
+        if c.record.summary:
+            continue
+        paper = next((described[k] for k in link_keys(c.record) if k in described), None)
+        if paper is not None and paper is not c.record:
+            texts[i] += f"\n{paper.name}. {(paper.summary or '')[:MAX_BODY_CHARS]}"
+    return texts

@@ -38,7 +38,7 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
-from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_text
+from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts
 from answerer.taxonomy import (
     Taxonomy,
     TaskMatch,
@@ -367,7 +367,7 @@ def rank_with_context(
     if n == 0:
         return [], RankContext(tm, subqs, [], [], [])
     sentences = [split_sentences(c.record.summary) for c in cands]
-    texts = [item_text(c.record, tax) for c in cands]
+    texts = item_texts(cands, tax)
     v = _embed(question, subqs, texts, sentences, tm, tax, embedder)
     conf = tm.confidence
     dense = dense_signal(v, conf if tm.in_glossary else 0.0)  # an abstained task has no description to compare

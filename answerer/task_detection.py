@@ -32,7 +32,7 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import content_stems
-from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_text, zoo_parts
+from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts, zoo_parts
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
 from answerer.taxonomy_loader import load_taxonomy
 from answerer.tasks import ALIAS_WEIGHT, Task, Taxonomy
@@ -199,7 +199,7 @@ def _item_evidence(
     if relevance is not None:
         rel = [float(r) for r in relevance]
     elif embedder is not None and question_vec is not None and cands:
-        vecs = embedcache.encode(embedder, [item_text(c.record, tax) for c in cands])
+        vecs = embedcache.encode(embedder, item_texts(cands, tax))
         rel = [float(v) for v in calibrate(vecs @ question_vec, *RELEVANCE_RANGE)]
     else:
         rel = [0.5] * len(cands)

@@ -19,6 +19,8 @@ from answerer.phrases import find_phrases, norm_key, phrase_stems, stems
 #: Weight of a task's alias (its own name or a synonym) vs a cue (a hint word).
 ALIAS_WEIGHT = 1.0
 CUE_WEIGHT = 0.4
+#: Weight kept by a task's phrase found inside a longer name of another task.
+SUBSUMED_FACTOR = 0.5
 #: A paper whose text only hints at a task (cues, no alias) is at most this much "about" it.
 CUE_ONLY_CAP = 0.3
 #: The task families of a general model hub; every bundled task belongs to one.
@@ -149,9 +151,9 @@ class Taxonomy:
     ) -> dict[str, list[tuple[str, float]]]:
         """Per task: which of its aliases/cues occur in `text` (non-overlapping per task)."""
         words = stems(text)
-        out: dict[str, list[tuple[str, float]]] = {}
+        found: dict[str, list[tuple[str, float, int, int]]] = {}
         if not words:
-            return out
+            return {}
         present = set(words)
         for task in self.tasks.values():
             phrases = [(a, ALIAS_WEIGHT) for a in task.aliases]
@@ -163,7 +165,18 @@ class Taxonomy:
                 continue
             matches = find_phrases(words, phrases)
             if matches:
-                out[task.id] = [(m[0], m[1]) for m in matches]
+                found[task.id] = matches
+        # The most specific name wins across tasks: "forecast" inside "weather
+        # forecast", "detection" inside "open-vocabulary detection" and "inpainting"
+        # inside "video inpainting" name the longer phrase's task first; the generic
+        # task keeps part of the weight (a weather forecast is a kind of forecast).
+        names = [(s, e) for ms in found.values() for _p, w, s, e in ms if w >= ALIAS_WEIGHT]
+        out: dict[str, list[tuple[str, float]]] = {}
+        for task_id, matches in found.items():
+            out[task_id] = [
+                (p, w * SUBSUMED_FACTOR if any(a <= s and e <= b and (b - a) > (e - s) for a, b in names) else w)
+                for p, w, s, e in matches
+            ]
         return out
 
     def keyword_scores(self, text: str, cue_weight: float = CUE_WEIGHT) -> dict[str, float]:

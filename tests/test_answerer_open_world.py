@@ -151,3 +151,57 @@ def test_ask_leads_with_the_best_search_results_and_agrees_on_the_task(real_embe
     assert answer.ranking[0].name in music
     assert answer.task.base_name == "text-to-music generation"
     assert all(r.role == "related" for r in answer.ranking)  # nobody recommended anything
+
+
+# -- siblings: the most specific task name wins ------------------------------------------------
+
+
+def test_a_specific_task_name_outweighs_the_generic_word_inside_it():
+    tax = load_taxonomy()
+    scores = tax.keyword_scores("a global weather forecast for the next ten days")
+    assert scores["weather-forecasting"] > scores.get("time-series-forecasting", 0.0)
+    scores = tax.keyword_scores("Simple Open-Vocabulary Object Detection with Vision Transformers")
+    assert scores["open-vocabulary-detection"] > scores.get("object-detection", 0.0)
+    # a paper titled with the specific task is about it, and only partly about the generic one
+    title = ItemRecord(key="p", kind="paper", name="Flow-Guided Video Inpainting with Temporal Transformers")
+    about, _source = item_task_scores(title, tax)
+    assert about["video-inpainting"] > about.get("inpainting", 0.0)
+
+
+def test_the_hub_prefixes_that_were_missing_name_their_tasks():
+    tax = load_taxonomy()
+    for prefix, task in (("KWS", "keyword-spotting"), ("VidInpaint", "video-inpainting"),
+                         ("TabSynth", "tabular-data-synthesis"), ("OfflineRL", "offline-rl"),
+                         ("Patho", "computational-pathology"), ("Weather", "weather-forecasting"),
+                         ("RotDet", "aerial-object-detection"), ("TSCls", "time-series-classification")):
+        assert tax.tasks_for_prefix(prefix) == [task], prefix
+
+
+@pytest.mark.real_model
+def test_a_wake_word_question_is_keyword_spotting_led_by_the_kws_model(real_embedder, make_prompt):
+    doc = _doc(make_prompt, "My smart speaker prototype must react when someone says its name, on a tiny "
+                            "battery-powered chip. What listens for that?",
+               [{"name": "KWS-DSCNN-SpeechCommands", "paper": "https://arxiv.org/abs/1711.07128"}],
+               [{"name": "Hello Edge: Keyword Spotting on Microcontrollers", "paper": "https://arxiv.org/abs/1711.07128",
+                 "summary": "Compact neural networks detect a small set of spoken keywords within the memory and "
+                            "compute limits of microcontrollers."}, YOLOX])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.base_name == "keyword spotting and wake-word detection" and answer.task.family == "audio"
+    assert answer.intent == "choose"
+    assert answer.ranking[-1].name == YOLOX["name"]
+
+
+@pytest.mark.real_model
+def test_a_model_without_a_summary_is_described_by_the_paper_it_links_to(real_embedder, make_prompt):
+    # an unknown zoo prefix and architecture: only the file's own paper says what the model does
+    clam = {"name": "Data-efficient and weakly supervised computational pathology on whole-slide images",
+            "paper": "http://arxiv.org/pdf/2004.09666v2.pdf",
+            "summary": "CLAM classifies gigapixel whole-slide images from slide-level labels with attention-based "
+                       "multiple instance learning and shows which regions drove the prediction."}
+    doc = _doc(make_prompt, "How can a network learn cancer detection from huge tissue scans labeled only per scan?",
+               [{"name": "Zqx-CLAM-Camelyon16", "paper": "https://arxiv.org/abs/2004.09666"}], [clam, YOLOX, KNITTING])
+    answer = compose(doc, embedder=real_embedder)
+    model = next(r for r in answer.ranking if r.name == "Zqx-CLAM-Camelyon16")
+    others = [r for r in answer.ranking if r.name in (YOLOX["name"], KNITTING["name"])]
+    assert all(model.score > o.score for o in others)
+    assert model.dense > 0.2

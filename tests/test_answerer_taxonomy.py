@@ -189,3 +189,21 @@ def test_intent_agrees_with_the_labeled_files():
         seed = SEEDS / name
         if seed.is_file():
             assert detect_intent(parse_file(seed).question) == entry["intent"], name
+
+
+def test_asking_for_a_thing_that_does_the_job_is_choosing_a_model():
+    for q in ("Our clips are shaky. What can smooth them out after the fact?",
+              "I need every invoice total in a spreadsheet. What would do that automatically?",
+              "Ships appear at every angle in these images. What detector draws tilted boxes?",
+              "Is there something that writes a three-line gist of each article?"):
+        assert detect_intent(q) == "choose", q
+    for q in ("What happens when a photo is upscaled four times?", "What is going on inside the upscaler?",
+              "What can it do with a blurry photo, and why?"):
+        assert detect_intent(q) != "choose", q
+
+
+def test_eval_labels_saying_recommend_mean_choose():
+    from answerer.evaluate import intent_key
+
+    assert intent_key("recommend") == "choose" and intent_key("Choose") == "choose"
+    assert intent_key("explain") == "explain"
