@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from catalog.errors import Unavailable
+from catalog.errors import BadInput, Unavailable
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +25,11 @@ BUSY_TIMEOUT_S = 60
 
 class CatalogError(Unavailable):
     """The catalog database cannot be opened or used; the message says why."""
+
+
+class CatalogURLError(CatalogError, BadInput):
+    """The `--db` value is neither a database URL nor a usable file path: the user's input
+    is wrong (a BadInput for exit codes and HTTP), still a CatalogError for callers."""
 
 
 class CatalogStoppedError(CatalogError):
@@ -117,25 +122,25 @@ def resolve_url(raw: str) -> str:
     value = raw.strip()
     shown = mask_password(value)
     if not value:
-        raise CatalogError("the database is empty: give a SQLAlchemy URL or a SQLite file path")
+        raise CatalogURLError("the database is empty: give a SQLAlchemy URL or a SQLite file path")
     if "://" in value:
         try:
             make_url(value)
         except Exception as exc:  # ArgumentError, ValueError (a port that is not a number), ...
             detail = "the port is not a number" if isinstance(exc, ValueError) else "cannot be parsed"
-            raise CatalogError(f"not a database URL: {shown!r} ({detail})") from None
+            raise CatalogURLError(f"not a database URL: {shown!r} ({detail})") from None
         path = sqlite_path(value)
         if path is not None and (not path.name or path.is_dir()):
-            raise CatalogError(f"{shown!r} names a folder, not a SQLite file ({path})")
+            raise CatalogURLError(f"{shown!r} names a folder, not a SQLite file ({path})")
         return value
     if not _looks_like_path(value):  # "postgresql:/u:pw@host/kb", ":::": a mistyped URL
-        raise CatalogError(
+        raise CatalogURLError(
             f"not a database URL or a file path: {shown!r} (a URL has '://', e.g. "
             "postgresql+psycopg://user@host/kb; for a SQLite file whose name has ':' write ./NAME)"
         )
     path = Path(value).expanduser().resolve()
     if path.is_dir():
-        raise CatalogError(f"{shown!r} is a folder, not a SQLite file")
+        raise CatalogURLError(f"{shown!r} is a folder, not a SQLite file")
     return f"sqlite:///{path}"
 
 
@@ -154,7 +159,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse text
-        raise CatalogError(f"not a database URL: {mask_password(url)!r} ({exc})") from None
+        raise CatalogURLError(f"not a database URL: {mask_password(url)!r} ({exc})") from None
     path = sqlite_path(url)
     if path is not None:
         try:

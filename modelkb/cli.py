@@ -17,11 +17,32 @@ from typing import Any
 
 import click
 
-from modelkb import ModelkbError, __version__
+from modelkb import BadInput, Forbidden, ModelkbError, NotFound, Unavailable, __version__
 
-#: Exit status per error kind (isinstance, first match); anything unexpected exits 1 too,
-#: with its class name and a hint to rerun with -v.
-EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = ((ModelkbError, 1),)
+#: Exit status per error kind (isinstance, first match), with what it means for `--help`.
+#: Anything else (a bug, an unexpected library error) exits 1 with its class name and a
+#: hint to rerun with -v; 2 is click's, for a wrong option or argument.
+EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
+    (BadInput, 3, "bad input: a file or value that cannot be used (the message names it)"),
+    (NotFound, 4, "not found: no such item, or the catalog is empty"),
+    (Unavailable, 5, "unavailable: the database, model, search index or server cannot be used now"),
+    (Forbidden, 6, "forbidden: the server needs its token for writes"),
+)
+OTHER_FAILURE = 1
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit status for an error that ends a command (see EXIT_CODES)."""
+    return next((code for kind, code, _ in EXIT_CODES if isinstance(exc, kind)), OTHER_FAILURE)
+
+
+def exit_codes_help() -> str:
+    """The exit statuses as `modelkb --help` lists them."""
+    rows = [("0", "success"),
+            ("1", "some files of a batch failed (each named above), doctor found problems, or an unexpected error"),
+            ("2", "wrong command-line usage")]
+    rows += [(str(code), meaning) for _, code, meaning in EXIT_CODES]
+    return "\b\nExit status:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in rows)
 
 
 class _Error(click.ClickException):
@@ -43,8 +64,7 @@ class _Group(click.Group):
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
-            code = next((c for kind, c in EXIT_CODES if isinstance(exc, kind)), 1)
-            raise _Error(_describe(exc), code) from None
+            raise _Error(_describe(exc), exit_code(exc)) from None
 
 
 def _describe(exc: BaseException) -> str:
@@ -161,7 +181,7 @@ def _is_bad_input(exc: BaseException) -> bool:
 
 # -- the group ----------------------------------------------------------------
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=exit_codes_help())
 @click.version_option(__version__, prog_name="modelkb")
 @click.option("--db", envvar="MODELKB_DB", metavar="URL",
               help="SQLAlchemy URL or SQLite path of the catalog [env MODELKB_DB; default: catalog.db in the data dir].")
@@ -289,7 +309,8 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
 
     Prints Markdown (or with --format json one object per file, one per line
     when there are several). A file that cannot be answered is reported and
-    the rest are still answered (exit code 1).
+    the rest are still answered; the exit code is then that error's (3 for a
+    bad file, see `modelkb --help`), or 1 when files failed for different reasons.
 
     \b
     Examples:
@@ -302,6 +323,7 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
     api = _api(ctx)
     inputs = resolve_paths(list(files))
     failed = 0
+    codes: set[int] = set()  # the exit code of each failure
     rendered: list[str] = []
     targets: list[Path] = []
     if output_dir:
@@ -321,6 +343,7 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
                 if ctx.obj.get("verbose"):
                     raise
                 failed += 1
+                codes.add(exit_code(exc))
                 message = _describe(exc)  # bad input (ParseError) names the file (and line) itself
                 click.echo(f"error: {message if _is_bad_input(exc) else f'{f.name}: {message}'}", err=True)
                 bar.update(1)
@@ -334,6 +357,7 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
                     targets[n].write_text(text + "\n", encoding="utf-8")
                 except OSError as exc:  # one unwritable output does not stop the batch
                     failed += 1
+                    codes.add(OTHER_FAILURE)
                     click.echo(f"error: {f.name}: cannot write {targets[n]}: {exc.strerror or exc}", err=True)
             else:
                 rendered.append(text)
@@ -344,7 +368,7 @@ def answer(ctx: click.Context, files: tuple[str, ...], fmt: str, output_dir: Pat
     if rendered:
         click.echo(sep.join(rendered))
     if failed:
-        ctx.exit(1)
+        ctx.exit(codes.pop() if len(codes) == 1 else OTHER_FAILURE)
 
 
 @cli.command()

@@ -35,7 +35,7 @@ def test_batch_with_a_broken_file_answers_the_rest(run_cli, prompt_seeds, tmp_pa
     broken.write_text("You are an AI scientist.\n\nNo question here, no models.\n")
     out = tmp_path / "answers"
     result = run_cli("answer", str(prompt_seeds[0]), str(broken), str(prompt_seeds[3]), "-o", str(out))
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # the one failure is bad input
     assert "broken.txt" in result.stderr and "Traceback" not in result.output
     written = sorted(p.name for p in out.iterdir())
     assert written == [prompt_seeds[0].stem + ".md", prompt_seeds[3].stem + ".md"]
@@ -62,7 +62,7 @@ def test_answer_ingests_unless_told_not_to(run_cli, prompt_seeds):
 
 def test_ask_answers_from_the_catalog(run_cli, seeds_dir):
     empty = run_cli("ask", "how do I deblur a photo?")
-    assert empty.exit_code == 1 and "catalog is empty" in empty.stderr
+    assert empty.exit_code == 4 and "catalog is empty" in empty.stderr
     run_cli("ingest", str(seeds_dir))
     result = run_cli("ask", "how do I deblur a photo?", "--format", "json")
     assert result.exit_code == 0, result.output

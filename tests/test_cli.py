@@ -100,13 +100,13 @@ def test_ingest_from_stdin(run_cli, seeds_dir):
 
 def test_show_unknown_item_is_one_clear_error(run_cli):
     result = run_cli("show", "arxiv:0000.00000")
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # not found
     assert "no item matches" in result.stderr
 
 
 def test_bad_db_url_is_a_clear_error(run_cli):
     result = run_cli("--db", "nosuchdialect://x", "stats")
-    assert result.exit_code == 1
+    assert result.exit_code == 5  # no such database driver: unavailable
     assert "Traceback" not in result.output
     assert result.stderr.startswith("Error:")
 

@@ -33,6 +33,16 @@ def free_port() -> int:
 @pytest.fixture
 def server(fake_app_embedder):
     """`modelkb serve` (the real uvicorn server) in a thread on a free loopback port."""
+    yield from running_server()
+
+
+@pytest.fixture
+def token_server(fake_app_embedder):
+    """The same, started with `--token s3cret`: writes need the token."""
+    yield from running_server(token="s3cret")
+
+
+def running_server(token: str | None = None):
     from modelkb.server import serve
 
     app = App(load_settings())
@@ -43,7 +53,8 @@ def server(fake_app_embedder):
         started.update(url=url, server=srv)
         ready.set()
 
-    thread = threading.Thread(target=serve, args=(app,), kwargs={"port": free_port(), "ready": on_ready}, daemon=True)
+    thread = threading.Thread(target=serve, args=(app,), kwargs={"port": free_port(), "ready": on_ready, "token": token},
+                              daemon=True)
     thread.start()
     assert ready.wait(60), "server did not start"
     deadline = time.monotonic() + 30
@@ -173,3 +184,14 @@ def test_a_search_through_a_server_loads_no_database_or_model_code(server, run_c
     assert proc.returncode == 0, proc.stderr
     assert "Deblur-MIMO-UNet-RealBlur" in proc.stdout
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+
+
+def test_a_write_without_the_servers_token_exits_6(token_server, run_cli, no_local, make_prompt, tmp_path, monkeypatch):
+    prompt = tmp_path / "blur.txt"
+    prompt.write_text(make_prompt(**BLUR))
+    refused = run_cli("ingest", str(prompt))
+    assert refused.exit_code == 6, refused.output
+    assert refused.stderr.startswith("Error:") and "token" in refused.stderr and len(refused.stderr.splitlines()) == 1
+    assert "Traceback" not in refused.output
+    monkeypatch.setenv("MODELKB_TOKEN", "s3cret")
+    assert run_cli("ingest", str(prompt)).exit_code == 0

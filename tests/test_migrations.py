@@ -161,7 +161,7 @@ def test_refusal_is_one_clear_cli_error(run_cli, db_url):
         conn.execute(text("CREATE TABLE items (id INTEGER PRIMARY KEY)"))
     engine.dispose()
     result = run_cli("--db", db_url, "stats")
-    assert result.exit_code == 1
+    assert result.exit_code == 5  # the database cannot be used
     assert "Traceback" not in result.output
     assert result.stderr.startswith("Error:") and "no schema version" in result.stderr
 

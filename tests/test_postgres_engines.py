@@ -97,9 +97,9 @@ def test_show_gives_provenance_for_every_item(run_cli, db_url, seeds_dir):
     assert _json(run_cli("--db", db_url, "show", "deblur-mimo-unet-realblur", "--json"))["kind"] == "model"
     assert _json(run_cli("--db", db_url, "show", "Deblur-MIMO", "--json"))["name"] == "Deblur-MIMO-UNet-RealBlur"
     ambiguous = run_cli("--db", db_url, "show", "Txt2Img-StableDiffusionV1-")
-    assert ambiguous.exit_code == 1 and "matches" in ambiguous.stderr and "Traceback" not in ambiguous.output
+    assert ambiguous.exit_code == 4 and "matches" in ambiguous.stderr and "Traceback" not in ambiguous.output
     wildcard = run_cli("--db", db_url, "show", "%")
-    assert wildcard.exit_code == 1, "a LIKE wildcard in the name must not match everything"
+    assert wildcard.exit_code == 4, "a LIKE wildcard in the name must not match everything"
 
 
 def test_search_via_cli(run_cli, db_url, seeds_dir):
@@ -140,7 +140,7 @@ def test_answer_via_cli(run_cli, db_url, seeds_dir):
 
 def test_ask_via_cli(run_cli, db_url, seeds_dir):
     empty = run_cli("--db", db_url, "ask", "how do I deblur a photo?")
-    assert empty.exit_code == 1 and "catalog is empty" in empty.stderr
+    assert empty.exit_code == 4 and "catalog is empty" in empty.stderr
     _json(run_cli("--db", db_url, "ingest", str(seeds_dir), "--json"))
     result = run_cli("--db", db_url, "ask", "how do I deblur a photo?", "--format", "json")
     assert result.exit_code == 0, result.output

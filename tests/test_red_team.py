@@ -189,7 +189,7 @@ def test_db_value_that_is_neither_url_nor_path_is_one_clear_error(run_cli, tmp_p
         if args == ["stats"]:
             monkeypatch.setenv("MODELKB_DB", value)
         result = run_cli(*args)
-        assert result.exit_code == 1
+        assert result.exit_code == 3  # bad input
         assert "Traceback" not in result.output and "ValueError" not in result.output
         assert result.stderr.startswith("Error:") and says in result.stderr, result.stderr
         assert "s3cret" not in result.output, "the password must never be echoed"
@@ -405,7 +405,7 @@ def test_another_programs_sqlite_database_is_refused_untouched(run_cli, make_pro
     corpus = write_corpus(tmp_path / "c", make_prompt)
     for args in (["stats"], ["list"], ["ingest", str(corpus)], ["search", "blur"]):
         result = run_cli("--db", str(theirs), *args)
-        assert result.exit_code == 1, (args, result.output)
+        assert result.exit_code == 5, (args, result.output)  # the database cannot be used
         assert "not a modelkb catalog" in result.stderr and "customers" in result.stderr, result.stderr
         assert "Traceback" not in result.output
     assert hashlib.sha256(theirs.read_bytes()).hexdigest() == before, "their database was changed"
@@ -418,7 +418,7 @@ def test_a_file_that_is_not_a_database_is_refused_untouched(run_cli, tmp_path):
     notes.write_text("my notes, not a database\n" * 100)
     before = notes.read_bytes()
     result = run_cli("--db", str(notes), "stats")
-    assert result.exit_code == 1 and "not a SQLite database" in result.stderr, result.output
+    assert result.exit_code == 5 and "not a SQLite database" in result.stderr, result.output
     assert notes.read_bytes() == before
 
 
