@@ -480,6 +480,8 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
         from serve_bench import summary_lines as serve_lines
 
         lines += serve_lines(s["serve"])
+        if "serve_big" in s:
+            lines += serve_lines(s["serve_big"])
     if "beir_tiny" in s:
         m = s["beir_tiny"]["metrics"]
         lines.append("beir_tiny " + ", ".join(
@@ -495,6 +497,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description="modelkb benchmarks")
     ap.add_argument("--n", type=int, default=1000, help="generated prompt files to ingest (default 1000)")
     ap.add_argument("--sizes", default="1000,10000,100000", help="FAISS sizes (default 1000,10000,100000)")
+    ap.add_argument("--serve-items", type=int, default=100_000,
+                    help="serve: also measure the bench catalog grown to this many items (0: skip; default 100000)")
     ap.add_argument("--answer-files", type=int, default=50, help="prompt files to answer (default 50)")
     ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of sections ({','.join(SECTIONS)})")
     ap.add_argument("--out", type=Path, default=BENCH / "results", help="results folder")
@@ -512,7 +516,8 @@ def main() -> int:
     result: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
         "machine": machine(),
-        "params": {"n": args.n, "sizes": args.sizes, "answer_files": args.answer_files, "sections": only},
+        "params": {"n": args.n, "sizes": args.sizes, "answer_files": args.answer_files, "serve_items": args.serve_items,
+                   "sections": only},
         "sections": {},
     }
     work = Path(tempfile.mkdtemp(prefix="modelkb-bench-"))
@@ -542,6 +547,10 @@ def main() -> int:
             from serve_bench import bench_serve  # benchmarks/serve_bench.py
 
             sections["serve"] = bench_serve(work / "home", files)
+            if args.serve_items:
+                from serve_bench import bench_serve_big
+
+                sections["serve_big"] = bench_serve_big(work / "home", work, args.serve_items, files)
         if "faiss" in only:
             sections["faiss"] = bench_faiss(work, [int(x) for x in args.sizes.split(",") if x.strip()])
         if "beir_tiny" in only:

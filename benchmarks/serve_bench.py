@@ -2,9 +2,10 @@
 and repeated CLI `search` with and without a running server.
 
 Loopback only, bounded loops. Used by benchmarks/run.py (section `serve`) on its bench
-catalog; standalone on any catalog:
+catalog and on that catalog grown to 100k items (benchmarks/big_catalog.py); standalone
+on any catalog, optionally grown to --big N items (copied; the original is untouched):
 
-    MODELKB_HOME=.modelkb-demo python benchmarks/serve_bench.py
+    MODELKB_HOME=.modelkb-demo python benchmarks/serve_bench.py [--big 100000]
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int
     t0 = time.perf_counter()
     proc = subprocess.Popen(_cli() + ["serve", "--port", str(port)], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"loadavg_start": _load()}
     try:
         deadline = time.monotonic() + 600
         while True:
@@ -154,6 +155,7 @@ def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+    out["loadavg_end"] = _load()
     w, c = out["http_search_warm"], out["http_search_concurrent"]
     print(f"serve: {out['catalog_items']} items; HTTP search p50 {w['p50_ms']:.1f}ms p95 {w['p95_ms']:.1f}ms; "
           f"{c['clients']} clients {c['requests_per_s']:.0f} req/s; CLI search with server "
@@ -162,18 +164,63 @@ def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int
     return out
 
 
+def bench_serve_big(home: Path, work: Path, items: int, prompt_files: list[Any] | None = None) -> dict[str, Any]:
+    """The catalog in `home` grown to `items` items in a copy under `work` (big_catalog.py), then measured."""
+    from big_catalog import build
+
+    built = build(home, work / f"home-{items}", items)
+    print(f"serve: grew the catalog to {built['items']} items in {built['total_s']:.0f}s", file=sys.stderr, flush=True)
+    try:
+        return {"built": built, **bench_serve(work / f"home-{items}", prompt_files)}
+    finally:
+        import shutil
+
+        shutil.rmtree(work / f"home-{items}", ignore_errors=True)
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def summary_lines(s: dict[str, Any]) -> list[str]:
     w, c = s["http_search_warm"], s["http_search_concurrent"]
+    load = f"; load {s['loadavg_start'][0]:.1f}" if "loadavg_start" in s else ""
     lines = [f"serve     {s['catalog_items']} items: HTTP search p50 {w['p50_ms']:.1f} / p95 {w['p95_ms']:.1f} ms; "
-             f"{c['clients']} clients {c['requests_per_s']:.0f} req/s ({c['errors']} errors); startup {s['startup_s']:.1f}s",
+             f"{c['clients']} clients {c['requests_per_s']:.0f} req/s ({c['errors']} errors); startup {s['startup_s']:.1f}s{load}",
              f"          CLI search: with server {s['cli_search_with_server_s']['median']:.2f}s, "
              f"without {s['cli_search_without_server_s']['median']:.2f}s (median)"]
+    if "built" in s:
+        b = s["built"]
+        lines.append(f"          (grown to {b['items']} items with {b['synthetic']} synthetic ones, "
+                     f"benchmarks/big_catalog.py, in {b['total_s']:.0f}s; index {b['index_type']})")
     if "http_answer" in s:
         lines.append(f"          HTTP answer p50 {s['http_answer']['p50_ms']:.0f} / p95 {s['http_answer']['p95_ms']:.0f} ms")
     return lines
 
 
 if __name__ == "__main__":
-    home = Path(os.environ.get("MODELKB_HOME") or ".modelkb-demo")
+    import argparse
+    import tempfile
+
+    from datetime import datetime, timezone
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--big", type=int, default=0, help="also measure a copy grown to this many items")
+    ap.add_argument("--out", type=Path, help="also write the JSON here")
+    args = ap.parse_args()
+    home = Path(os.environ.get("MODELKB_HOME") or ".modelkb-demo").resolve()
     files = sorted((ROOT / "examples").glob("*.txt"))
-    print(json.dumps(bench_serve(home.resolve(), files), indent=2))
+    result: dict[str, Any] = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                              "machine": {"cpus": os.cpu_count(), "loadavg_start": _load()},
+                              "answer_files": "examples/*.txt", "sections": {}}
+    result["sections"]["serve"] = bench_serve(home, files)
+    if args.big:
+        with tempfile.TemporaryDirectory(prefix="modelkb-serve-") as tmp:
+            result["sections"]["serve_big"] = bench_serve_big(home, Path(tmp), args.big, files)
+    result["machine"]["loadavg_end"] = _load()
+    text = json.dumps(result, indent=2) + "\n"
+    if args.out:
+        args.out.write_text(text)
+    print(text, end="")
+    print("\n".join(line for key in ("serve", "serve_big") if key in result["sections"]
+                    for line in summary_lines(result["sections"][key])), file=sys.stderr)
