@@ -123,6 +123,8 @@ def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int
         out["http_search_concurrent"] = {"clients": clients, "requests": clients * per_client, "errors": len(errors),
                                          "wall_s": round(wall, 2), "requests_per_s": round(clients * per_client / wall, 1)}
 
+        conn.close()  # idle through the concurrent phase: the server may have closed it (keep-alive timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         if prompt_files:
             a_samples = []
             for f in prompt_files[:answers]:
