@@ -35,7 +35,7 @@ from answerer.evidence import content_stems
 from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts, zoo_parts
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
 from answerer.taxonomy_loader import load_taxonomy
-from answerer.tasks import ALIAS_WEIGHT, Task, Taxonomy
+from answerer.tasks import ALIAS_WEIGHT, SUBSUMED_FACTOR, Task, Taxonomy
 from indexer.embedder import Embedder
 
 #: Question evidence = WORDS_WEIGHT * words + MEANING_WEIGHT * meaning.
@@ -46,6 +46,14 @@ ITEM_GAIN = 0.5
 ITEM_BASE = 0.25
 #: Confidence factor when only the meaning supports the task (no task word, no item about it).
 SOLE_MEANING = 0.6
+#: How sure an item's task is, by where it was read: a zoo prefix or the architecture's
+#: glossary entry, a task name in a paper's title, or only in its summary.
+SOURCE_CERTAINTY: dict[str, float] = {"zoo": 1.0, "title": 0.9, "summary": 0.6}
+#: Weight of an item's task by its role (a recommended model is not right more often
+#: than a related paper: a third of the eval set's files recommend a poor fit).
+ROLE_WEIGHT: dict[str, float] = {"recommended": 1.0, "related": 0.7}
+#: Tasks scoring at least this share of the best are still open when confidence is low.
+CONTENDER_RATIO = 0.8
 #: Below this confidence no glossary task is asserted.
 MIN_CONFIDENCE = 0.35
 #: Cosine (MiniLM) of question vs a task view that means "no relation" / "clearly this task".
@@ -209,10 +217,14 @@ def _item_evidence(
     for c, r in zip(cands, rel):
         scores, source = item_task_scores(c.record, tax)
         certain = source in ("zoo", "glossary")
-        weight = r * (1.0 if c.role == "recommended" else 0.7) * (1.0 if certain else 0.6)
+        titled = set() if certain else {t for t, m in tax.keyword_matches(c.record.name or "").items()
+                                        if any(w >= ALIAS_WEIGHT for _p, w in m)}
+        role = ROLE_WEIGHT.get(c.role, ROLE_WEIGHT["related"])
         for t, s in scores.items():
             if s <= 0.3 and not certain:
                 continue  # a hint word in a summary is no evidence of the item's task
+            sure = SOURCE_CERTAINTY["zoo" if certain else "title" if t in titled else "summary"]
+            weight = r * role * sure
             prev = per_task.get(t, 0.0)
             per_task[t] = 1.0 - (1.0 - prev) * (1.0 - weight * s)  # independent pieces add up
             if weight * s > 0.2 and t not in notes:
@@ -263,6 +275,25 @@ def _open_name(cands: Sequence[Candidate], ev: _ItemEvidence, tax: Taxonomy) -> 
     return None
 
 
+def _with_specializations(tax: Taxonomy, matches: dict[str, list[tuple[str, float]]]) -> dict[str, float]:
+    """Keyword evidence per task, where a generic name also counts (by `SUBSUMED_FACTOR`)
+    for the tasks whose longer names contain it: "forecast" may be a weather forecast,
+    "classification" a zero-shot one. The question's meaning and the items then choose
+    among them, instead of the generic word settling it alone."""
+    scores = tax.score_matches(matches)
+    spread: dict[str, float] = {}
+    for task_id, found in matches.items():
+        for phrase, weight in found:
+            if weight < ALIAS_WEIGHT:
+                continue
+            for other in tax.specializations(phrase):
+                if other != task_id and other not in matches:
+                    spread[other] = max(spread.get(other, 0.0), SUBSUMED_FACTOR * weight)
+    for task_id, extra in spread.items():
+        scores[task_id] = scores.get(task_id, 0.0) + extra
+    return scores
+
+
 #: Words that say nothing about the task ("which model is best?").
 _GENERIC = frozenset("model best network method tool paper work option choic recommend".split())
 
@@ -284,8 +315,8 @@ def detect_task(
     tax = taxonomy or load_taxonomy()
     cands = as_candidates(items)
     ids = list(tax.tasks)
-    kw_raw = tax.keyword_scores(question)
-    matches = tax.keyword_matches(question)
+    matches = tax.keyword_matches(question, skip_negated=True)
+    kw_raw = _with_specializations(tax, matches)
     meaning = np.zeros(len(ids))
     qv = None
     if embedder is not None and question.strip():
@@ -321,8 +352,13 @@ def detect_task(
     if confidence < MIN_CONFIDENCE:
         vague = not matches and len(set(content_stems(question)) - _GENERIC) < 2
         by_items = max(ev.per_task.items(), key=lambda kv: kv[1], default=None)
-        named = by_items[0] if vague and by_items else best_id
-        if ev.per_task.get(named, 0.0) >= 0.3:
+        # the question leaves several tasks open: name one from the items only when the
+        # items, too, are most about the question's likeliest one; when they point to
+        # another open task, abstain (a confident wrong heading is the worst mistake)
+        contenders = [t for t in ranked[:3] if scores[t] >= CONTENDER_RATIO * top]
+        favourite = max(contenders, key=lambda t: ev.per_task.get(t, 0.0))
+        named = by_items[0] if vague and by_items else best_id if favourite == best_id else None
+        if named is not None and ev.per_task.get(named, 0.0) >= 0.3:
             # the question alone is not enough, but it and what the items are about agree
             # (or the question says nothing and the items are all there is)
             t = tax.tasks[named]
@@ -336,10 +372,13 @@ def detect_task(
                              guess=guess)
         return TaskMatch(task=UNSPECIFIED_TASK if vague and not ev.per_task else OUTSIDE_GLOSSARY, qualifier=None,
                          confidence=confidence, scores=top_scores, source="none", guess=guess)
+    # "Also touches on X" only where the question names X or a provided item is about X
+    # (a close relative of the main task that no item is about is not something the answer touches on)
     secondary = [
         tax.tasks[t]
         for t in ranked[1:4]
-        if scores[t] >= 0.55 * top and scores[t] > 0.2 and (kw_raw.get(t, 0) >= ALIAS_WEIGHT or tax.related(best_id, t))
+        if scores[t] >= 0.55 * top and scores[t] > 0.2
+        and (kw_raw.get(t, 0) >= ALIAS_WEIGHT or (tax.related(best_id, t) and ev.per_task.get(t, 0.0) >= 0.3))
     ]
     task = tax.tasks[best_id]
     return TaskMatch(

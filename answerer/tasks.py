@@ -30,6 +30,19 @@ FAMILIES: tuple[str, ...] = (
 )
 
 
+#: Stemmed words that negate the task phrase right after them (up to two words later).
+_NEGATORS = frozenset({"without", "no", "not", "instead", "rather", "w/o"})
+_NOT_NEGATING = frozenset({"only", "just", "matter", "longer"})  # "not only", "no matter", "no longer"
+
+
+def _negated(words: Sequence[str], start: int) -> bool:
+    """Is the phrase starting at `start` in the scope of a negation ("without running OCR")?"""
+    for j in range(max(0, start - 3), start):
+        if words[j] in _NEGATORS and (j + 1 >= len(words) or words[j + 1] not in _NOT_NEGATING):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Task:
     id: str
@@ -107,6 +120,7 @@ class Taxonomy:
                 if task.id not in ids:
                     ids.append(task.id)
         self._embeddings: "weakref.WeakKeyDictionary[Any, np.ndarray]" = weakref.WeakKeyDictionary()
+        self._special: dict[tuple[str, ...], list[str]] = {}
         self._lock = threading.Lock()
 
     # -- tasks --------------------------------------------------------------
@@ -147,9 +161,14 @@ class Taxonomy:
         return [t for t, s in hits.items() if s >= best and s >= ALIAS_WEIGHT]
 
     def keyword_matches(
-        self, text: str, cue_weight: float = CUE_WEIGHT
+        self, text: str, cue_weight: float = CUE_WEIGHT, *, skip_negated: bool = False
     ) -> dict[str, list[tuple[str, float]]]:
-        """Per task: which of its aliases/cues occur in `text` (non-overlapping per task)."""
+        """Per task: which of its aliases/cues occur in `text` (non-overlapping per task).
+
+        `skip_negated` (for questions): a phrase right after "without", "no", "not",
+        "instead of" or "rather than" ("read the form without running OCR first")
+        names what the user does *not* want, so it is no evidence for that task.
+        """
         words = stems(text)
         found: dict[str, list[tuple[str, float, int, int]]] = {}
         if not words:
@@ -164,6 +183,8 @@ class Taxonomy:
             if not phrases:
                 continue
             matches = find_phrases(words, phrases)
+            if skip_negated:
+                matches = [m for m in matches if not _negated(words, m[2])]
             if matches:
                 found[task.id] = matches
         # The most specific name wins across tasks: "forecast" inside "weather
@@ -179,10 +200,37 @@ class Taxonomy:
             ]
         return out
 
-    def keyword_scores(self, text: str, cue_weight: float = CUE_WEIGHT) -> dict[str, float]:
+    def keyword_scores(
+        self, text: str, cue_weight: float = CUE_WEIGHT, *, skip_negated: bool = False
+    ) -> dict[str, float]:
         """Raw keyword evidence per task: sum of matched phrase weights, longer phrases count more."""
+        return self.score_matches(self.keyword_matches(text, cue_weight, skip_negated=skip_negated))
+
+    def specializations(self, phrase: str) -> list[str]:
+        """Tasks with an alias that contains `phrase` inside a longer name: "forecast"
+        -> weather forecasting ("weather forecast"), "detector" -> none. Cached."""
+        key = phrase_stems(phrase)
+        with self._lock:
+            cached = self._special.get(key)
+        if cached is not None:
+            return cached
+        n = len(key)
+        out = []
+        for task in self.tasks.values():
+            for alias in task.aliases:
+                a = phrase_stems(alias)
+                if len(a) > n and any(a[i : i + n] == key for i in range(len(a) - n + 1)):
+                    out.append(task.id)
+                    break
+        with self._lock:
+            self._special[key] = out
+        return out
+
+    @staticmethod
+    def score_matches(found: Mapping[str, Sequence[tuple[str, float]]]) -> dict[str, float]:
+        """Raw keyword evidence per task from `keyword_matches`' result."""
         scores: dict[str, float] = {}
-        for task_id, matches in self.keyword_matches(text, cue_weight).items():
+        for task_id, matches in found.items():
             total = 0.0
             seen: set[str] = set()
             for phrase, weight in matches:

@@ -26,6 +26,9 @@ _OBJECT_VERB = re.compile(
     r"segmented|cut out|have|had|got)\s+",
     re.IGNORECASE,
 )
+#: Verbs whose object is what the AI produced when the AI is their subject ("it generated a song").
+_MADE_BY_AI = re.compile(r"made|created|generated|produced|rendered|designed|animated", re.IGNORECASE)
+_AI_SUBJECTS = {"it", "ai", "model", "app", "tool", "that", "which", "they", "this", "program", "software"}
 _STOP_CLAUSE = re.compile(r"[.,;:!?()\u2014\u2013\"\u201c\u201d]|\s-\s|--")
 _CUT_AFTER_AND = {
     "even", "the", "it", "its", "then", "i", "my", "a", "an", "they", "he", "she", "we", "you",
@@ -39,6 +42,9 @@ _ARTICLES = {"a", "an", "the", "my", "some", "this", "that", "these", "those", "
 def input_phrase(question: str) -> str | None:
     """What the user fed in or made, in their own words ("a blurry CCTV still"), or None."""
     for m in _OBJECT_VERB.finditer(question or ""):
+        before = question[: m.start()].split()[-1:]
+        if _MADE_BY_AI.fullmatch(m.group(0).strip()) and before and before[0].strip(",'\"").lower() in _AI_SUBJECTS:
+            continue  # "it made a little clip": what the AI produced is the output, not the input
         rest = question[m.end():]
         stop = _STOP_CLAUSE.search(rest)
         clause = rest[: stop.start()] if stop else rest

@@ -256,3 +256,11 @@ def test_a_question_that_names_no_task_is_not_given_one(real_embedder, tmp_path)
     md = to_markdown(answer)
     assert answer.task.id == "unspecified"
     assert "does not name" in md and "does not perform" not in md
+
+
+def test_what_the_ai_produced_is_not_quoted_as_the_users_input():
+    from answerer.workflow import input_phrase
+
+    assert input_phrase("I typed 'a corgi surfing' and it made a little clip of exactly that. How?") is None
+    assert input_phrase("The app generated a full song from my humming. How?") is None
+    assert input_phrase("I made a pencil sketch of a castle. How can AI color it?") == "a pencil sketch of a castle"

@@ -205,3 +205,35 @@ def test_a_model_without_a_summary_is_described_by_the_paper_it_links_to(real_em
     others = [r for r in answer.ranking if r.name in (YOLOX["name"], KNITTING["name"])]
     assert all(model.score > o.score for o in others)
     assert model.dense > 0.2
+
+
+def test_a_task_named_only_to_say_it_is_not_wanted_is_no_evidence_for_it():
+    tax = load_taxonomy()
+    question = "Can a model read a scanned receipt straight into fields without running OCR first?"
+    def ocr_words(text, **kw):
+        return [p for p, _w in tax.keyword_matches(text, **kw).get("ocr", [])]
+
+    assert "ocr" in ocr_words(question)  # the word is there ...
+    assert "ocr" not in ocr_words(question, skip_negated=True)  # ... but negated
+    assert tax.keyword_scores(question, skip_negated=True)["ocr"] < tax.keyword_scores(question)["ocr"]
+    assert "ocr" in ocr_words("Not only OCR: which model reads receipts?", skip_negated=True)
+
+
+def test_a_generic_word_leaves_its_specific_tasks_open():
+    tax = load_taxonomy()
+    assert "weather-forecasting" in tax.specializations("forecast")
+    assert "video-inpainting" in tax.specializations("inpainting")
+
+
+def test_items_that_point_to_another_task_than_the_question_word_make_it_abstain():
+    # "forecast" alone is time-series forecasting by its words, but every item is about
+    # weather: the answer must not assert the time-series heading over the items
+    weather = [ItemRecord(key=f"p{i}", kind="paper", name=title, summary=summary) for i, (title, summary) in enumerate((
+        ("Learning skillful medium-range global weather forecasting",
+         "A graph neural network forecasts global weather ten days ahead from reanalysis data."),
+        ("Accurate medium-range global weather forecasting with 3D neural networks",
+         "A 3D transformer predicts upper-air and surface weather variables days ahead."),
+    ))]
+    match = detect_task("Which forecast model should I use for the next ten days?", weather, None)
+    assert match.task.id != "time-series-forecasting"
+    assert match.source == "none" or match.task.id == "weather-forecasting"
