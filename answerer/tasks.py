@@ -233,10 +233,15 @@ class Taxonomy:
         for task_id, matches in found.items():
             total = 0.0
             seen: set[str] = set()
+            stemmed = {phrase_stems(p) for p, _w in matches}
             for phrase, weight in matches:
                 if phrase in seen:
                     continue  # a phrase repeated in the text is one piece of evidence
                 seen.add(phrase)
+                own = phrase_stems(phrase)
+                if any(len(o) > len(own) and any(o[i : i + len(own)] == own for i in range(len(o) - len(own) + 1))
+                       for o in stemmed):
+                    continue  # "restoration" after "image restoration": the same name again
                 n = len(phrase_stems(phrase))
                 total += weight * min(1.5, 1.0 + 0.25 * (n - 1))
             scores[task_id] = total
