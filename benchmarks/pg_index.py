@@ -216,7 +216,8 @@ def ann_grown(server, embedder, n: int, kinds: tuple[str, ...] = ("halfvec", "ve
         conn.execute(text("ANALYZE item_vectors"))
         table_mib = conn.execute(text("SELECT pg_table_size('item_vectors')")).scalar() / 2**20
     print(f"ann_grown {n}: loaded in {load:.0f}s", file=sys.stderr, flush=True)
-    out: dict = {"vectors": n, "queries": len(qvecs), "copy_seconds": round(load, 1), "table_mib": round(table_mib, 1),
+    out: dict = {"measured": time.strftime("%Y-%m-%d %H:%M"), "loadavg_start": round(os.getloadavg()[0], 2),
+                 "vectors": n, "queries": len(qvecs), "copy_seconds": round(load, 1), "table_mib": round(table_mib, 1),
                  "growth": "benchmarks/ann_scale.py grow(): real SciFact + example vectors, then Dirichlet mixtures "
                            "of 2-3 real vectors + noise 0.1, re-normalized",
                  "hnsw": f"m={store_param('HNSW_M')}, ef_construction={store_param('HNSW_EF_CONSTRUCTION')}, "
@@ -329,7 +330,7 @@ def main() -> None:
     latest = RESULTS / "pgvector-latest.json"
     if args.only and latest.is_file():  # keep the other section of the last full run
         previous = json.loads(latest.read_text())
-        report = {**{k: v for k, v in previous.items() if k in ("ann", "quality") or k.startswith("grown")}, **report}
+        report = {**{k: v for k, v in previous.items() if k in ("ann", "quality", "note") or k.startswith("grown")}, **report}
     latest.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 
