@@ -532,8 +532,7 @@ def table(result: dict[str, Any]) -> str:
              "|---:|---|---|---:|---:|---:|---:|---:|"]
     order = ["flat", "hnsw", "ivf-flat", "ivf-sq8", "ivf-pq", "sq8"]
     for n, s in result["sizes"].items():
-        for r in sorted(s["rows"], key=lambda r: next(i for i, k in enumerate(order + [""])
-                                                     if r["index"].startswith(k.split("-")[0] if k == "hnsw" else k))):
+        for r in sorted(s["rows"], key=lambda r: next(i for i, k in enumerate(order + [""]) if r["index"].startswith(k))):
             p = ", ".join(f"{k} {v}" for k, v in r["params"].items()) or "-"
             lines.append(f"| {int(n):,} | {r['index']} | {p} | {r['recall@10']:.3f} | {r['p50_ms']:.2f} | "
                          f"{r['p95_ms']:.2f} | {r['memory_mib']:.0f} | {r['build_s']:.1f} |")
