@@ -35,6 +35,26 @@ _NEGATORS = frozenset({"without", "no", "not", "instead", "rather", "w/o"})
 _NOT_NEGATING = frozenset({"only", "just", "matter", "longer"})  # "not only", "no matter", "no longer"
 
 
+#: Weight kept by a task phrase that lies inside quotation marks in a question.
+QUOTED_FACTOR = 0.4
+_QUOTE = re.compile(r"(?<![\w])'([^']+?)'(?![\w])|\"([^\"]+?)\"|\u201c([^\u201d]+?)\u201d|\u2018([^\u2019]+?)\u2019(?![\w])")
+
+
+def _quoted_words(text: str) -> tuple[list[str], list[bool]]:
+    """`stems(text)` and, per word, whether it lies inside quotation marks."""
+    words: list[str] = []
+    flags: list[bool] = []
+    pos = 0
+    for m in _QUOTE.finditer(text or ""):
+        for piece, inside in ((text[pos : m.start()], False), (m.group(0), True)):
+            w = stems(piece)
+            words += w
+            flags += [inside] * len(w)
+        pos = m.end()
+    w = stems((text or "")[pos:])
+    return words + w, flags + [False] * len(w)
+
+
 def _negated(words: Sequence[str], start: int) -> bool:
     """Is the phrase starting at `start` in the scope of a negation ("without running OCR")?"""
     for j in range(max(0, start - 3), start):
@@ -169,7 +189,7 @@ class Taxonomy:
         "instead of" or "rather than" ("read the form without running OCR first")
         names what the user does *not* want, so it is no evidence for that task.
         """
-        words = stems(text)
+        words, quoted = _quoted_words(text) if skip_negated else (stems(text), [])
         found: dict[str, list[tuple[str, float, int, int]]] = {}
         if not words:
             return {}
@@ -185,6 +205,9 @@ class Taxonomy:
             matches = find_phrases(words, phrases)
             if skip_negated:
                 matches = [m for m in matches if not _negated(words, m[2])]
+                # words the user quotes are what they typed or asked ("'how many people
+                # wear hats?'"), an example of the content, not their name for the task
+                matches = [(p, w * QUOTED_FACTOR if all(quoted[s:e]) else w, s, e) for p, w, s, e in matches]
             if matches:
                 found[task.id] = matches
         # The most specific name wins across tasks: "forecast" inside "weather

@@ -237,3 +237,11 @@ def test_items_that_point_to_another_task_than_the_question_word_make_it_abstain
     match = detect_task("Which forecast model should I use for the next ten days?", weather, None)
     assert match.task.id != "time-series-forecasting"
     assert match.source == "none" or match.task.id == "weather-forecasting"
+
+
+def test_words_the_user_quotes_are_content_not_the_task():
+    tax = load_taxonomy()
+    question = "How can a model answer 'how many cars are parked here?' about a photo?"
+    quoted = tax.keyword_scores(question, skip_negated=True).get("object-counting", 0.0)
+    plain = tax.keyword_scores(question.replace("'", ""), skip_negated=True).get("object-counting", 0.0)
+    assert 0 < quoted < plain  # still a hint, no longer the task's name
