@@ -9,8 +9,8 @@ stored vectors, so scores are always exact cosines.
 The choice was measured on real all-MiniLM-L6-v2 embeddings grown to 1M
 (`benchmarks/ann_scale.py`, README "A million items"): IVF-SQ8 holds 1M
 vectors in ~370 MiB (HNSW over float vectors needs ~1.7 GiB), trains and
-fills in minutes instead of the tens of minutes an HNSW build takes on 2
-cores, can delete (so it grows in place without stale entries), and with
+fills in 3-5 minutes where HNSW M=32 took 11 (and needs efSearch 512 for
+recall 0.95 at 1M; M=16 never reached it), can delete (so it grows in place without stale entries), and with
 the re-scoring reaches recall@10 >= 0.95 with 32 probed lists at 100k and 1M.
 
 An IVF index grows in place (removed and changed ids deleted, new vectors
@@ -64,7 +64,7 @@ def ivf_nprobe(nlist: int) -> int:
     """Lists probed per query: 32 (1/32 of them beyond 1,024 lists). Measured on real
     embeddings grown to 1M (benchmarks/results/ann_scale.json), with the exact re-scoring
     of 2k + 16 candidates: recall@10 0.965 at 100k (256 lists; 16 probes gave 0.923) and
-    0.959 at 1M (1,024 lists; 16 gave 0.911, 64 gave 0.975)."""
+    0.956-0.959 at 1M (1,024 lists, two runs; 16 gave 0.91, 64 gave 0.975)."""
     return max(1, min(nlist, max(32, nlist // 32)))
 
 
