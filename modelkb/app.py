@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from catalog.errors import NotFound
@@ -341,32 +340,3 @@ def retrieval_strengths(results: list[SearchResult], keys: list[str]) -> list[fl
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def resolve_paths(paths: list[str]) -> list[InputFile]:
-    from modelkb.inputs import expand
-
-    return expand(paths)
-
-
-def output_path(out_dir: Path, name: str, fmt: str) -> Path:
-    stem = Path(name).stem if name != "<stdin>" else "stdin"
-    return out_dir / f"{stem}.{'md' if fmt == 'md' else 'json'}"
-
-
-def output_paths(out_dir: Path, names: list[str], fmt: str) -> list[Path]:
-    """One answer file per input, never two inputs on one file: `a/x.txt` and
-    `b/x.txt` become `x.md` and `x-2.md` (compared case-insensitively, as on
-    macOS and Windows file systems)."""
-    taken: set[str] = set()
-    out = []
-    for name in names:
-        path = output_path(out_dir, name, fmt)
-        n = 1
-        while path.name.casefold() in taken:
-            n += 1
-            base = output_path(out_dir, name, fmt)
-            path = base.with_name(f"{base.stem}-{n}{base.suffix}")
-        taken.add(path.name.casefold())
-        out.append(path)
-    return out

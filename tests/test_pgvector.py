@@ -33,9 +33,9 @@ def _app(url, embedder, notes=None):
 
 
 def _files(paths):
-    from modelkb.app import resolve_paths
+    from modelkb.inputs import expand
 
-    return resolve_paths([str(p) for p in paths])
+    return expand([str(p) for p in paths])
 
 
 def _close(*apps):
@@ -109,7 +109,8 @@ _WORKER = """
 import json, sys
 sys.path.insert(0, sys.argv[3])
 from conftest import FakeEmbedder
-from modelkb.app import App, resolve_paths
+from modelkb.app import App
+from modelkb.inputs import expand
 from modelkb.config import load_settings
 emb = FakeEmbedder()
 app = App(load_settings(db=sys.argv[1]), embedder=emb)
@@ -117,7 +118,7 @@ if sys.argv[2] == "search":
     hits = app.search("photo", k=100)
     print(json.dumps({"names": sorted(h.name for h in hits), "embedded": emb.calls - 1}))
 else:
-    app.ingest(resolve_paths(sys.argv[2].split(",")))
+    app.ingest(expand(sys.argv[2].split(",")))
     report = app.sync_index()
     print(json.dumps({"embedded": report.embedded}))
 app.catalog.close()
