@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 
 from catalog.records import ItemRecord, ParsedDocument, ParsedItem
 from sqlalchemy import Engine, func, insert, select
@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from db.engine import CatalogStoppedError, is_read_only, make_engine, upgrade
 from db.enrich import enrich, new_item, to_record
 from db.models import Document, Item, Mention, utcnow
-from db.views import CatalogStats, DocumentView, ItemDetail, ItemView, document_view, item_detail, item_view
+from db.views import (
+    CatalogStats, DocumentView, IndexRow, IngestResult, ItemDetail, ItemView, document_view, item_detail, item_view,
+)
 
 
 #: Records per transaction of a bulk (JSONL) import: what a kill can cost at most.
@@ -28,32 +30,8 @@ _CHANGE_STAMP_SQL = (
     f"(SELECT max(id) FROM {Document.__tablename__})"
 )
 
-
-@dataclass
-class IngestResult:
-    """What one file did to the catalog."""
-
-    path: str
-    status: str  # "new" | "unchanged"
-    items_new: int = 0
-    items_enriched: int = 0
-    mentions: int = 0
-    document_id: int | None = None
-
-
-@dataclass
-class IndexRow:
-    """What the indexer needs to know of an item, SQL-free."""
-
-    id: int
-    key: str
-    kind: str
-    name: str
-    summary: str | None
-    task: str | None
-    architecture: str | None
-    variant: str | None
-    questions: list[str] = field(default_factory=list)
+#: The columns of an `ItemView`, in its field order (plain-row reads build views from them).
+_VIEW_COLUMNS = tuple(getattr(Item, f.name) for f in fields(ItemView))
 
 
 class Catalog:
@@ -305,9 +283,8 @@ class Catalog:
     def items_by_id(self, ids: list[int]) -> dict[int, ItemView]:
         if not ids:
             return {}
-        columns = [getattr(Item, f.name) for f in fields(ItemView)]
         with self.engine.connect() as conn:  # plain rows: a search hydrates ten items per request
-            rows = conn.execute(select(Item.id, *columns).where(Item.id.in_(ids)))
+            rows = conn.execute(select(Item.id, *_VIEW_COLUMNS).where(Item.id.in_(ids)))
             return {row[0]: ItemView(*row[1:]) for row in rows}
 
     def records(self, keys: list[str]) -> list[ItemRecord]:
@@ -353,9 +330,9 @@ class Catalog:
                 qs = questions.setdefault(item_id, [])
                 if question not in qs:
                     qs.append(question)
-            cols = (Item.id, Item.key, Item.kind, Item.name, Item.summary, Item.task, Item.architecture, Item.variant)
-            for row in s.execute(select(*cols).order_by(Item.id)):
-                yield IndexRow(*row, questions=[] if row.summary else questions.get(row.id, []))
+            for row in s.execute(select(Item.id, *_VIEW_COLUMNS).order_by(Item.id)):
+                item = ItemView(*row[1:])
+                yield IndexRow(row[0], item, [] if item.summary else questions.get(row[0], []))
 
 
 def _document(doc: ParsedDocument) -> Document:

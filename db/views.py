@@ -1,20 +1,41 @@
 """What the catalog hands out: plain dataclasses, never ORM rows.
 
 Everything above `db` (the app, the CLI, the server) sees these; a session
-closing or an attribute lazily loading can then never surprise a caller, and
-the JSON form (`as_dict`) is defined once for the CLI's --json and the HTTP API.
+closing or an attribute lazily loading can then never surprise a caller. Each
+record type is defined here once, and its JSON form once, in `Record.as_dict`,
+for the CLI's --json and the HTTP API alike (`modelkb.app`'s own records build
+on these).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
-from db.models import Document, Item, Mention
+if TYPE_CHECKING:
+    from db.models import Document, Item, Mention
+
+
+class Record:
+    """Base of the plain records (dataclasses): `as_dict()` is the JSON shape, field by
+    field in declaration order, nested records and tuples as dicts and lists."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.as_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
-class ItemView:
+class ItemView(Record):
     """One model or paper as stored."""
 
     key: str
@@ -29,21 +50,15 @@ class ItemView:
     variant: str | None
     summary: str | None
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Source:
+class Source(Record):
     """Provenance: a file an item was mentioned in, its role there, and the file's question."""
 
     path: str
     role: str
     position: int
     question: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -52,14 +67,9 @@ class ItemDetail(ItemView):
 
     sources: tuple[Source, ...] = field(default_factory=tuple)
 
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["sources"] = [s.as_dict() for s in self.sources]
-        return d
-
 
 @dataclass(frozen=True)
-class DocumentView:
+class DocumentView(Record):
     """One ingested file."""
 
     id: int
@@ -70,7 +80,7 @@ class DocumentView:
 
 
 @dataclass(frozen=True)
-class CatalogStats:
+class CatalogStats(Record):
     """Counts of what the catalog holds."""
 
     documents: int = 0
@@ -79,16 +89,31 @@ class CatalogStats:
     papers: int = 0
     mentions: int = 0
 
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+
+@dataclass
+class IngestResult(Record):
+    """What one file did to the catalog."""
+
+    path: str
+    status: str  # "new" | "unchanged"
+    items_new: int = 0
+    items_enriched: int = 0
+    mentions: int = 0
+    document_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """An item as the search index needs it (its text is made from `item` and, for an item
+    without a summary, the questions of the files that recommended it), SQL-free."""
+
+    id: int
+    item: ItemView
+    questions: list[str] = field(default_factory=list)
 
 
 def item_view(item: Item) -> ItemView:
-    return ItemView(
-        key=item.key, kind=item.kind, name=item.name, paper_url=item.paper_url, github_url=item.github_url,
-        arxiv_id=item.arxiv_id, arxiv_version=item.arxiv_version, task=item.task,
-        architecture=item.architecture, variant=item.variant, summary=item.summary,
-    )
+    return ItemView(**{f.name: getattr(item, f.name) for f in fields(ItemView)})
 
 
 def item_detail(item: Item) -> ItemDetail:
@@ -102,4 +127,4 @@ def _source(m: Mention) -> Source:
 
 
 def document_view(doc: Document) -> DocumentView:
-    return DocumentView(id=doc.id, path=doc.path, sha256=doc.sha256, format=doc.format, question=doc.question)
+    return DocumentView(**{f.name: getattr(doc, f.name) for f in fields(DocumentView)})

@@ -1,8 +1,8 @@
 """The application API: what each command and each HTTP endpoint does.
 
 The CLI and the server call `App` and nothing else. Every method returns
-plain dataclasses (`db.views`, the answerer's `Answer`, the ones below), never
-ORM rows, and fails with a `ModelkbError` subclass (`catalog.errors`). Heavy
+plain dataclasses (`db.views`, the answerer's `Answer`, the two below, which
+build on `db.views`), never ORM rows, and fails with a `ModelkbError` subclass (`catalog.errors`). Heavy
 pieces (the database, the embedding model) are opened on first use.
 
 One `App` may serve many threads: index writes are serialized by a lock, and
@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from catalog.errors import NotFound
+from db.views import CatalogStats, IngestResult, ItemDetail, ItemView, Record
 from modelkb.config import Settings, load_settings
 from modelkb.inputs import InputFile
 
-if TYPE_CHECKING:  # types only: importing these at run time would load SQLAlchemy / numpy eagerly
+if TYPE_CHECKING:  # types only: importing it at run time would load numpy eagerly
     from answerer.answer import Answer
-    from db.views import CatalogStats, ItemDetail, ItemView
 
 Progress = Callable[[int], None]
 Notify = Callable[[str], None]
@@ -34,7 +34,9 @@ EMPTY_CATALOG = "the catalog is empty; add prompt files first with `modelkb inge
 
 
 @dataclass
-class IngestSummary:
+class IngestSummary(Record):
+    """What a batch of files did: the files' `IngestResult`s summed, the failures, the embedding."""
+
     files_new: int = 0
     files_unchanged: int = 0
     files_failed: int = 0
@@ -45,25 +47,41 @@ class IngestSummary:
     errors: list[str] = field(default_factory=list)
     index_error: str | None = None  # the catalog part is done, the index could not be written (e.g. disk full)
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def add(self, result: IngestResult) -> None:
+        """Count one stored file."""
+        if result.status == "new":
+            self.files_new += 1
+        else:
+            self.files_unchanged += 1
+        self.items_new += result.items_new
+        self.items_enriched += result.items_enriched
 
 
 @dataclass(frozen=True)
-class SearchResult:
-    key: str
-    kind: str
-    name: str
+class SearchResult(Record):
+    """A stored item that fits a query: its fused score (and the dense and lexical parts
+    that went into it) and the summary sentence that best matches the query.
+
+    It reads as its item too (`r.key`, `r.name`, ...)."""
+
+    item: ItemView
     score: float
-    paper_url: str | None
-    github_url: str | None
-    task: str | None
     dense: float | None = None
     lexical: float | None = None
-    snippet: str | None = None  # the summary sentence that best matches the query
+    snippet: str | None = None
+
+    #: The JSON shape (`search --json`, `GET /api/search`): the item's identity and links with the scores.
+    JSON_FIELDS: ClassVar[tuple[str, ...]] = (
+        "key", "kind", "name", "score", "paper_url", "github_url", "task", "dense", "lexical", "snippet",
+    )
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "item" or name.startswith("__"):  # not set yet (copy, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.item, name)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.JSON_FIELDS}
 
 
 def make_embedder(model: str | None):
@@ -188,12 +206,7 @@ class App:
                 summary.files_failed += 1
                 summary.errors.append(f"{f.name}: could not store: {_one_line(exc)}")
             else:
-                if result.status == "new":
-                    summary.files_new += 1
-                else:
-                    summary.files_unchanged += 1
-                summary.items_new += result.items_new
-                summary.items_enriched += result.items_enriched
+                summary.add(result)
             if progress:
                 progress(1)
         if index and not summary.files_skipped:  # a stopped batch (disk full) does not embed
@@ -211,9 +224,10 @@ class App:
 
         entries = []
         for row in self.catalog.index_rows():
+            it = row.item
             text = item_text(
-                row.name, row.kind, row.summary,
-                task=row.task, architecture=row.architecture, variant=row.variant, questions=row.questions,
+                it.name, it.kind, it.summary,
+                task=it.task, architecture=it.architecture, variant=it.variant, questions=row.questions,
             )
             entries.append(IndexEntry(row.id, text, content_hash(text)))
         return entries
@@ -288,7 +302,7 @@ class App:
         items = self.catalog.items_by_id([h.id for h in hits])
         found = [(h, items[h.id]) for h in hits if h.id in items]
         snippets = best_sentences(query, [it.summary for _, it in found])
-        return [SearchResult(it.key, it.kind, it.name, round(float(h.score), 4), it.paper_url, it.github_url, it.task,
+        return [SearchResult(it, round(float(h.score), 4),
                              None if h.dense is None else round(float(h.dense), 4),
                              None if h.lexical is None else round(float(h.lexical), 4),
                              snippet)

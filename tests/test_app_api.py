@@ -130,3 +130,25 @@ def test_search_checks_the_index_by_stamp_not_by_rereading(app, make_prompt, mon
     top = app.search("colorize black and white photographs", k=1)
     assert top[0].name == "Colorize-DeOldify"
     assert calls == [1]
+
+
+def test_the_json_shapes_keep_their_fields_and_order(app):
+    """What `--json` prints and HTTP returns, field by field: scripts and saved outputs rely on it."""
+    from modelkb.api import LocalApi
+
+    api = LocalApi(app)
+    hit = api.search("motion blur", k=1)[0]
+    assert list(hit) == ["key", "kind", "name", "score", "paper_url", "github_url", "task", "dense", "lexical", "snippet"]
+    assert hit["name"] == "Deblur-MIMO-UNet-RealBlur" and hit["snippet"] == "It removes motion blur from real photos."
+    result = app.search("motion blur", k=1)[0]
+    assert (result.key, result.name, result.task) == (result.item.key, "Deblur-MIMO-UNet-RealBlur", "Deblur")
+    item = api.item("Deblur-MIMO-UNet-RealBlur")
+    assert list(item) == ["key", "kind", "name", "paper_url", "github_url", "arxiv_id", "arxiv_version", "task",
+                          "architecture", "variant", "summary", "sources"]
+    assert item["sources"] == [{"path": "blur.txt", "role": "recommended", "position": 0,
+                                "question": "Which model removes motion blur from a photo?"}]
+    assert list(api.stats()) == ["documents", "items", "models", "papers", "mentions"]
+    summary = api.ingest([InputFile.of_bytes("bad.txt", b"")], index=False)
+    assert list(summary) == ["files_new", "files_unchanged", "files_failed", "files_skipped", "items_new",
+                             "items_enriched", "embedded", "errors", "index_error"]
+    assert summary["files_failed"] == 1 and summary["errors"] == ["bad.txt: empty file"]
