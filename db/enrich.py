@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from catalog.records import ItemRecord
 
 from db.models import Item
 
 _FILL_IF_EMPTY = ("github_url", "task", "architecture", "variant", "arxiv_id")
+#: What a record and a stored item share, field for field (`db.models.Item` mirrors `ItemRecord`);
+#: `extra` is copied, never shared.
+_RECORD_FIELDS = tuple(f.name for f in fields(ItemRecord) if f.name != "extra")
 
 
 def new_item(rec: ItemRecord) -> Item:
-    return Item(
-        key=rec.key,
-        kind=rec.kind,
-        name=rec.name,
-        paper_url=rec.paper_url,
-        github_url=rec.github_url,
-        summary=rec.summary,
-        arxiv_id=rec.arxiv_id,
-        arxiv_version=rec.arxiv_version,
-        task=rec.task,
-        architecture=rec.architecture,
-        variant=rec.variant,
-        extra=dict(rec.extra),
-    )
+    return Item(**{name: getattr(rec, name) for name in _RECORD_FIELDS}, extra=dict(rec.extra))
 
 
 def to_record(item: Item) -> ItemRecord:
-    return ItemRecord(
-        key=item.key, kind=item.kind, name=item.name, paper_url=item.paper_url, github_url=item.github_url,
-        summary=item.summary, arxiv_id=item.arxiv_id, arxiv_version=item.arxiv_version, task=item.task,
-        architecture=item.architecture, variant=item.variant, extra=dict(item.extra or {}),
-    )
+    return ItemRecord(**{name: getattr(item, name) for name in _RECORD_FIELDS}, extra=dict(item.extra or {}))
 
 
 def enrich(item: Item, rec: ItemRecord) -> list[str]:
