@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from catalog.normalize import build_item, clean_value, item_key
@@ -48,27 +49,9 @@ def parse_jsonl_bytes(data: bytes, path: str, *, key_by_id: bool = False) -> Par
     it has a link (evaluation wants one item per corpus document, whatever
     the links say).
     """
-    check_size(len(data), path)
-    if not data.strip():
-        raise ParseError(path, "empty file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ParseError(path, f"not UTF-8 (byte {data[exc.start]:#04x}); JSONL must be UTF-8", line) from None
-
     items: list[ParsedItem] = []
     first_line_of_id: dict[str, int] = {}
-    for lineno, raw in enumerate(text.split("\n"), 1):
-        line = raw.strip()
-        if not line:
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ParseError(path, f"invalid JSON ({exc.msg} at column {exc.colno})", lineno) from None
-        if not isinstance(obj, dict):
-            raise ParseError(path, f"expected a JSON object, got {type(obj).__name__}", lineno)
+    for lineno, obj in json_objects(data, path):
         record = _record(obj, path, lineno, key_by_id)
         source_id = record.extra.get("source_id")
         if source_id is not None:
@@ -89,6 +72,30 @@ def parse_jsonl_bytes(data: bytes, path: str, *, key_by_id: bool = False) -> Par
         items=items,
         text="",
     )
+
+
+def json_objects(data: bytes, path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`(line number, object)` for each non-blank line of JSONL bytes; a ParseError (file and
+    line) for anything that is not UTF-8 JSON with an object on every line."""
+    check_size(len(data), path)
+    if not data.strip():
+        raise ParseError(path, "empty file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseError(path, f"not UTF-8 (byte {data[exc.start]:#04x}); JSONL must be UTF-8", line) from None
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ParseError(path, f"invalid JSON ({exc.msg} at column {exc.colno})", lineno) from None
+        if not isinstance(obj, dict):
+            raise ParseError(path, f"expected a JSON object, got {type(obj).__name__}", lineno)
+        yield lineno, obj
 
 
 def _string(obj: dict[str, Any], names: tuple[str, ...], path: str, lineno: int) -> str | None:

@@ -6,10 +6,12 @@ queries and the relevance judgments, each bad line named with its file and line.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.jsonl import json_objects
+from catalog.records import ParseError
+from catalog.text import read_file_bytes
 from modelkb.evaluate.errors import EvalError
 
 
@@ -45,18 +47,13 @@ def load_beir(directory: str | Path, split: str = "test") -> BeirDataset:
 def read_queries(path: Path) -> dict[str, str]:
     """`queries.jsonl`: one `{"_id": ..., "text": ...}` per line."""
     out: dict[str, str] = {}
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            line = raw.strip()
-            if not line:
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict) or "_id" not in obj or not isinstance(obj.get("text"), str):
+    try:
+        for lineno, obj in json_objects(read_file_bytes(str(path)), str(path)):
+            if "_id" not in obj or not isinstance(obj.get("text"), str):
                 raise EvalError(f"{path}:{lineno}: expected an object with _id and text")
             out[str(obj["_id"])] = " ".join(obj["text"].split())
+    except ParseError as exc:
+        raise EvalError(str(exc)) from None
     if not out:
         raise EvalError(f"{path}: no queries")
     return out
