@@ -8,7 +8,6 @@ strings), so the CLI prints identical output whichever one it uses.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -80,8 +79,3 @@ def render_answer(answer: Any, fmt: str, source: str | None = None) -> str | dic
     if source is not None:
         data["source"] = source
     return data
-
-
-def dumps(data: Any, indent: int | None = 2) -> str:
-    """JSON as the CLI prints it (UTF-8 kept, unknown types as strings)."""
-    return json.dumps(data, indent=indent, ensure_ascii=False, default=str)
