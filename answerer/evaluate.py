@@ -23,6 +23,11 @@ Grades: 3 = the right tool / directly answers, 2 = clearly helpful,
 - wrong family: the heading asserts a glossary task whose family differs from
   the label's `family` and that is not an accepted task (an image task for an
   audio question) — the worst mistake.
+- wrong sibling: the heading asserts a glossary task of the label's family that
+  is not an accepted task (crowd counting for a cell-counting question).
+- open-named: the heading is a task named in the items' own words (not a
+  glossary task); it is correct only when that name is the label's `task` or
+  one of `accept`, and claims no family (so it is never a wrong family).
 
 `evaluate_labeled` composes each labeled file's answer exactly as
 `modelkb answer` does (`answerer.compose.compose`) and reports per-file,
@@ -143,9 +148,12 @@ def evaluate_document(
     if ok is not None:
         out["expected_task"] = label.get("task")
         out["task_ok"] = ok
+    out["open_named"] = task.source == "items" and task.id not in tax.tasks  # named in the items' own words
     if family:
         out["expected_family"] = family
         out["wrong_family"] = bool(task.family and task.family != family and not ok)
+        # a wrong glossary task of the right family (crowd counting for a cell-counting question)
+        out["wrong_sibling"] = bool(task.id in tax.tasks and task.family == family and not ok)
     if label.get("intent"):
         out["expected_intent"] = label["intent"]
         out["intent_ok"] = answer.intent == intent_key(label["intent"])
@@ -174,6 +182,8 @@ def summarize(files: Mapping[str, Mapping[str, Any]], k: int = 3) -> dict[str, A
         "top1": round(sum(f["top1_ok"] for f in rows) / n, 4) if n else 0.0,
         "task_accuracy": round(sum(tasks) / len(tasks), 4) if tasks else None,
         "wrong_family": sum(fams) if fams else None,
+        "wrong_sibling": sum(f["wrong_sibling"] for f in rows if "wrong_sibling" in f) if fams else None,
+        "open_named": sum(1 for f in rows if f.get("open_named")),
         "abstained": sum(1 for f in rows if f.get("task_source") == "none"),
         "intent_accuracy": round(sum(intents) / len(intents), 4) if intents else None,
         "n": n,

@@ -7,18 +7,25 @@ glossary task is named only when the evidence supports it:
   the question (stemmed phrase matching);
 - **meaning** — embedding similarity of the question and each sub-question to
   each task's profile (name, description, aliases);
-- **items** — what the provided items themselves are about: a zoo prefix
-  (`Txt2Music`, `ASR`) names a model's task for certain, a paper's own title
-  and summary name theirs. Each item counts in proportion to how close its
-  text is to the question (a recommended text-to-image checkpoint does not
-  turn an upscaling question into image generation), recommended items more.
+- **items** — what the provided items themselves are about
+  (`answerer.item_evidence`): a zoo prefix names a model's task for certain,
+  a paper's own title and summary name theirs, each item weighted by its
+  closeness to the question and its role.
+
+The items' own task names (`answerer.open_task`: "sign language
+recognition" from two titles) compete with the glossary tasks on the same
+evidence: one that beats the glossary's best is the heading, named as the
+items write it and claiming no glossary family.
 
 `confidence` is a calibrated estimate that the named task is right, read off
 the winning score and its margin over the best task of *another family* (an
-image heading on an audio question is the worst mistake). Below
+image heading on an audio question is the worst mistake; a task the glossary
+does not name may be of any family), and lowered when none of the items
+closest to the question is about the task (`DISAGREEING`). Below
 `MIN_CONFIDENCE` no glossary task is asserted: the task is named from the
-items' evidence (the words of the prefix of the model closest to the
-question) or the answer says plainly that it is outside the glossary.
+items when they and the question agree, else in the items' own words when
+such a name is close behind (`OPEN_FALLBACK`), else the answer says plainly
+that it is outside the glossary.
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import content_stems
-from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts, zoo_parts
+from answerer.item_evidence import ROLE_WEIGHT, calibrate, item_evidence
+from answerer.open_task import OpenTask, open_tasks
+from answerer.items import ItemInput, as_candidates
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
 from answerer.taxonomy_loader import load_taxonomy
 from answerer.tasks import ALIAS_WEIGHT, SUBSUMED_FACTOR, Task, Taxonomy
@@ -46,30 +55,17 @@ ITEM_GAIN = 0.5
 ITEM_BASE = 0.25
 #: Confidence factor when only the meaning supports the task (no task word, no item about it).
 SOLE_MEANING = 0.6
-#: How sure an item's task is, by where it was read: a zoo prefix or the architecture's
-#: glossary entry, a task name in a paper's title, or only in its summary.
-SOURCE_CERTAINTY: dict[str, float] = {"zoo": 1.0, "title": 0.9, "summary": 0.6}
-#: Weight of an item's task by its role (a recommended model is not right more often
-#: than a related paper: a third of the eval set's files recommend a poor fit).
-ROLE_WEIGHT: dict[str, float] = {"recommended": 1.0, "related": 0.7}
 #: Tasks scoring at least this share of the best are still open when confidence is low.
 CONTENDER_RATIO = 0.8
+#: Confidence factor when none of the items closest to the question is about the task.
+DISAGREEING = 0.7
+#: Below MIN_CONFIDENCE, a task name the items use is the heading when it scores at least this
+#: share of the glossary's best (else the answer abstains).
+OPEN_FALLBACK = 0.6
 #: Below this confidence no glossary task is asserted.
 MIN_CONFIDENCE = 0.35
 #: Cosine (MiniLM) of question vs a task view that means "no relation" / "clearly this task".
 MEANING_RANGE: tuple[float, float] = (0.15, 0.4)
-#: Cosine of question vs item text mapped to an item's relevance in [0, 1].
-RELEVANCE_RANGE: tuple[float, float] = (0.1, 0.5)
-#: An item's relevance is at least this (recommended, related): its task is evidence even
-#: when the small embedder misses the connection to a casually worded question.
-RELEVANCE_FLOOR: dict[str, float] = {"recommended": 0.35, "related": 0.25}
-
-
-def calibrate(cos: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
-    """Cosine -> [0, 1], linear between `lo` (unrelated) and `hi` (clearly related)."""
-    return np.clip((np.asarray(cos, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
-
-
 @dataclass
 class TaskMatch:
     """The task a question is about, named as precisely as the evidence allows."""
@@ -140,21 +136,6 @@ OUTSIDE_GLOSSARY = Task(
 )
 
 
-def task_from_items(name: str, item: str, prefix: str) -> Task:
-    """A task named from the items' evidence (a zoo prefix the glossary does not know)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "task"
-    return Task(
-        id=f"items:{slug}",
-        name=name,
-        description=(
-            f"Named from the provided items, not from the glossary: the zoo prefix \u201c{prefix}\u201d "
-            f"of {item} stands for {name}."
-        ),
-        input="the input the chosen model expects (see its description below)",
-        output="the output that model produces",
-    )
-
-
 def _qualifier(question: str, task: Task, taxonomy: Taxonomy) -> str | None:
     words = stems(question)
     subject = None
@@ -189,48 +170,22 @@ def _qualifier(question: str, task: Task, taxonomy: Taxonomy) -> str | None:
     return " ".join(parts)
 
 
-@dataclass
-class _ItemEvidence:
-    per_task: dict[str, float]  # task id -> support from the items, in [0, 1]
-    relevance: list[float]  # per candidate: closeness to the question, in [0, 1]
-    notes: dict[str, str]  # task id -> "Txt2Music-MusicGen-Small (zoo prefix)"
+def _open_match(named: tuple[OpenTask, float], tax: Taxonomy, ranked: Sequence[str], scores: dict[str, float],
+                claim_parent: bool) -> TaskMatch:
+    """The task named in the items' own words; its confidence is its margin over the glossary's best."""
+    o, s = named
+    top = scores[ranked[0]]
+    return TaskMatch(task=o.as_task(tax, claim_parent=claim_parent), qualifier=None,
+                     confidence=round(_confidence(s, top, top), 4) if s > top else 0.0,
+                     scores={t: round(scores[t], 4) for t in ranked[:6]}, source="items",
+                     evidence=[f"the provided {o.items[0]} (its own words)"],
+                     guess={t: round(scores[t] / s, 4) for t in ranked[:3] if s > 0 and scores[t] >= 0.5 * s})
 
 
-def _item_evidence(
-    question_vec: np.ndarray | None,
-    cands: Sequence[Candidate],
-    tax: Taxonomy,
-    embedder: Embedder | None,
-    relevance: Sequence[float] | None,
-) -> _ItemEvidence:
-    rel: list[float]
-    if relevance is not None:
-        rel = [float(r) for r in relevance]
-    elif embedder is not None and question_vec is not None and cands:
-        vecs = embedcache.encode(embedder, item_texts(cands, tax))
-        rel = [float(v) for v in calibrate(vecs @ question_vec, *RELEVANCE_RANGE)]
-    else:
-        rel = [0.5] * len(cands)
-    rel = [max(r, RELEVANCE_FLOOR.get(c.role, 0.25)) for c, r in zip(cands, rel)]
-    per_task: dict[str, float] = {}
-    notes: dict[str, str] = {}
-    for c, r in zip(cands, rel):
-        scores, source = item_task_scores(c.record, tax)
-        certain = source in ("zoo", "glossary")
-        titled = set() if certain else {t for t, m in tax.keyword_matches(c.record.name or "").items()
-                                        if any(w >= ALIAS_WEIGHT for _p, w in m)}
-        role = ROLE_WEIGHT.get(c.role, ROLE_WEIGHT["related"])
-        for t, s in scores.items():
-            if s <= 0.3 and not certain:
-                continue  # a hint word in a summary is no evidence of the item's task
-            sure = SOURCE_CERTAINTY["zoo" if certain else "title" if t in titled else "summary"]
-            weight = r * role * sure
-            prev = per_task.get(t, 0.0)
-            per_task[t] = 1.0 - (1.0 - prev) * (1.0 - weight * s)  # independent pieces add up
-            if weight * s > 0.2 and t not in notes:
-                how = "zoo prefix" if source == "zoo" else "architecture" if source == "glossary" else "title/summary"
-                notes[t] = f"{c.name} ({how})"
-    return _ItemEvidence(per_task, rel, notes)
+def _evidence(words: float, meaning: float, items: float) -> float:
+    """A task's score: the question's evidence, amplified by the items', plus a little of theirs."""
+    q = WORDS_WEIGHT * words + MEANING_WEIGHT * meaning
+    return q * (1.0 + ITEM_GAIN * items) + ITEM_BASE * items
 
 
 def _confidence(top: float, other_family: float, runner: float) -> float:
@@ -257,22 +212,6 @@ def meaning_scores(question_vecs: np.ndarray, views: np.ndarray) -> np.ndarray:
     mu, sd = float(best.mean()), float(best.std()) or 1.0
     relative = np.clip((best - mu - sd) / (3.0 * sd), 0.0, 1.0)
     return 0.5 * absolute + 0.5 * relative
-
-
-def _open_name(cands: Sequence[Candidate], ev: _ItemEvidence, tax: Taxonomy) -> tuple[str, str, str] | None:
-    """(task words, item, prefix) from the zoo prefix of the item closest to the question, if any."""
-    from indexer.text import expand_task
-
-    order = sorted(range(len(cands)), key=lambda i: -ev.relevance[i])
-    for i in order[:3]:
-        if ev.relevance[i] < 0.3:
-            break
-        prefix, _arch, _var = zoo_parts(cands[i].record, tax)
-        if prefix and not tax.tasks_for_prefix(prefix):
-            words = expand_task(prefix)
-            if words and words.casefold() != prefix.casefold():
-                return words, cands[i].name, prefix
-    return None
 
 
 def _with_specializations(tax: Taxonomy, matches: dict[str, list[tuple[str, float]]]) -> dict[str, float]:
@@ -324,23 +263,39 @@ def detect_task(
         qvs = embedcache.encode(embedder, queries)
         qv = qvs[0]
         meaning = meaning_scores(qvs, tax.task_views(embedder))
-    ev = _item_evidence(qv, cands, tax, embedder, relevance)
+    ev = item_evidence(qv, cands, tax, embedder, relevance)
     scores: dict[str, float] = {}
     corroborated: dict[str, float] = {}  # how far words or items back what the meaning suggests
     for i, t in enumerate(ids):
         words = 1.0 - math.exp(-kw_raw.get(t, 0.0) / 1.2)  # saturating keyword evidence
-        q = WORDS_WEIGHT * words + MEANING_WEIGHT * float(meaning[i])
-        e = ev.per_task.get(t, 0.0)
-        scores[t] = q * (1.0 + ITEM_GAIN * e) + ITEM_BASE * e
-        corroborated[t] = max(words, e)
+        scores[t] = _evidence(words, float(meaning[i]), ev.per_task.get(t, 0.0))
+        corroborated[t] = max(words, ev.per_task.get(t, 0.0))
+    # the items' own task names compete with the glossary on the same evidence
+    phrases = sorted(((o, _evidence(o.words, o.meaning, o.support))
+                     for o in open_tasks(question, cands, ev.relevance, ROLE_WEIGHT, tax)),
+                    key=lambda os_: -os_[1])
     ranked = sorted(ids, key=lambda t: (-scores[t], ids.index(t)))
     best_id = ranked[0]
     top = scores[best_id]
     family = tax.tasks[best_id].family
     runner = scores[ranked[1]] if len(ranked) > 1 else 0.0
     other = next((scores[t] for t in ranked[1:] if tax.tasks[t].family != family or not family), 0.0)
-    # meaning alone (no task word, no item about it) is one weak witness
-    confidence = round(_confidence(top, other, runner) * (SOLE_MEANING + (1 - SOLE_MEANING) * corroborated[best_id]), 4)
+    # a task name the items use competes with the glossary's best: outside the glossary (or under
+    # another glossary task) it is a rival; under the best task it is a more specific name for it
+    rival = next(((o, s) for o, s in phrases if o.parent != best_id), None)
+    special = next(((o, s) for o, s in phrases if o.parent == best_id), None)
+    if rival is not None and rival[1] > top:
+        return _open_match(rival, tax, ranked, scores, claim_parent=False)
+    if rival is not None:
+        o, s = rival
+        if o.parent is not None and tax.tasks[o.parent].family == family:
+            runner = max(runner, s)  # a kind of a sibling task: a sibling
+        else:
+            other = max(other, s)  # a task the glossary does not name may be of any family
+    # meaning alone (no task word, no item about it) is one weak witness; a task the items
+    # closest to the question are not about is not clearly supported either
+    confidence = _confidence(top, other, runner) * (SOLE_MEANING + (1 - SOLE_MEANING) * corroborated[best_id])
+    confidence = round(confidence * (DISAGREEING + (1 - DISAGREEING) * ev.agreement(best_id, tax)), 4)
     top_scores = {t: round(scores[t], 4) for t in ranked[:6]}
     why = []
     hit = matched_words(question, [p for p, _w in matches.get(best_id, [])])
@@ -358,18 +313,15 @@ def detect_task(
         contenders = [t for t in ranked[:3] if scores[t] >= CONTENDER_RATIO * top]
         favourite = max(contenders, key=lambda t: ev.per_task.get(t, 0.0))
         named = by_items[0] if vague and by_items else best_id if favourite == best_id else None
-        if named is not None and ev.per_task.get(named, 0.0) >= 0.3:
+        if named is not None and ev.per_task.get(named, 0.0) >= 0.3 and ev.agreement(named, tax) >= 0.5:
             # the question alone is not enough, but it and what the items are about agree
             # (or the question says nothing and the items are all there is)
             t = tax.tasks[named]
             return TaskMatch(task=t, qualifier=None, confidence=confidence, scores=top_scores, source="items",
                              evidence=["the provided " + ev.notes[t.id]] if t.id in ev.notes else [], guess=guess)
-        opened = _open_name(cands, ev, tax)
-        if opened is not None:
-            words, item, prefix = opened
-            return TaskMatch(task=task_from_items(words, item, prefix), qualifier=None, confidence=confidence,
-                             scores=top_scores, source="items", evidence=[f"the zoo prefix {prefix} of {item}"],
-                             guess=guess)
+        if phrases and phrases[0][1] >= OPEN_FALLBACK * top:
+            # no glossary task is clearly supported, but the items name one in their own words
+            return _open_match(phrases[0], tax, ranked, scores, claim_parent=phrases[0][0].parent == best_id)
         return TaskMatch(task=UNSPECIFIED_TASK if vague and not ev.per_task else OUTSIDE_GLOSSARY, qualifier=None,
                          confidence=confidence, scores=top_scores, source="none", guess=guess)
     # "Also touches on X" only where the question names X or a provided item is about X

@@ -1,0 +1,106 @@
+"""What the provided items say about a question's task.
+
+Each item is evidence for the tasks it is about (`items.item_task_scores`: a
+zoo prefix for certain, a paper's own title more than its summary), weighted
+by how close its text is to the question (a recommended text-to-image
+checkpoint does not turn an upscaling question into image generation) and by
+its role. `ItemEvidence.agreement` says whether the items closest to the
+question are about a given task: a glossary task the question's words favour
+but the central items are not about is not clearly supported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from answerer import embedcache
+from answerer.items import Candidate, item_task_scores, item_texts
+from answerer.tasks import ALIAS_WEIGHT, Taxonomy
+from indexer.embedder import Embedder
+
+#: How sure an item's task is, by where it was read: a zoo prefix or the architecture's
+#: glossary entry, a task name in a paper's title, or only in its summary.
+SOURCE_CERTAINTY: dict[str, float] = {"zoo": 1.0, "title": 0.9, "summary": 0.6}
+#: Weight of an item's task by its role (a recommended model is not right more often
+#: than a related paper: a third of the eval set's files recommend a poor fit).
+ROLE_WEIGHT: dict[str, float] = {"recommended": 1.0, "related": 0.7}
+
+#: Items closest to the question that must be about a task for the items to agree with it.
+AGREEING_ITEMS = 2
+#: Cosine of question vs item text mapped to an item's relevance in [0, 1].
+RELEVANCE_RANGE: tuple[float, float] = (0.1, 0.5)
+#: An item's relevance is at least this (recommended, related): its task is evidence even
+#: when the small embedder misses the connection to a casually worded question.
+RELEVANCE_FLOOR: dict[str, float] = {"recommended": 0.35, "related": 0.25}
+
+
+def calibrate(cos: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
+    """Cosine -> [0, 1], linear between `lo` (unrelated) and `hi` (clearly related)."""
+    return np.clip((np.asarray(cos, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
+
+
+@dataclass
+class ItemEvidence:
+    """What the provided items say about the question's task."""
+
+    per_task: dict[str, float]  # task id -> support from the items, in [0, 1]
+    relevance: list[float]  # per candidate: closeness to the question, in [0, 1] (floored by role)
+    notes: dict[str, str]  # task id -> "Txt2Music-MusicGen-Small (zoo prefix)"
+    about: list[dict[str, float]] = field(default_factory=list)  # per candidate: what it is about
+    closeness: list[float] = field(default_factory=list)  # per candidate: closeness, not floored
+
+    def agreement(self, task_id: str, taxonomy: Taxonomy, k: int = AGREEING_ITEMS) -> float:
+        """How far the `k` items closest to the question are about `task_id` (a related task
+        counts half), in [0, 1]; 1 without items (nothing disagrees)."""
+        if not self.about:
+            return 1.0
+        order = sorted(range(len(self.about)), key=lambda i: -self.closeness[i])[:k]
+        best = 0.0
+        for i in order:
+            about = self.about[i]
+            near = max((s for t, s in about.items() if taxonomy.related(task_id, t)), default=0.0)
+            best = max(best, about.get(task_id, 0.0), 0.5 * near)
+        return min(1.0, best)
+
+
+def item_evidence(
+    question_vec: np.ndarray | None,
+    cands: Sequence[Candidate],
+    tax: Taxonomy,
+    embedder: Embedder | None,
+    relevance: Sequence[float] | None,
+) -> ItemEvidence:
+    rel: list[float]
+    if relevance is not None:
+        rel = [float(r) for r in relevance]
+    elif embedder is not None and question_vec is not None and cands:
+        vecs = embedcache.encode(embedder, item_texts(cands, tax))
+        rel = [float(v) for v in calibrate(vecs @ question_vec, *RELEVANCE_RANGE)]
+    else:
+        rel = [0.5] * len(cands)
+    raw = list(rel)
+    rel = [max(r, RELEVANCE_FLOOR.get(c.role, 0.25)) for c, r in zip(cands, rel)]
+    per_task: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    about: list[dict[str, float]] = []
+    for c, r in zip(cands, rel):
+        scores, source = item_task_scores(c.record, tax)
+        about.append(scores)
+        certain = source in ("zoo", "glossary")
+        titled = set() if certain else {t for t, m in tax.keyword_matches(c.record.name or "").items()
+                                        if any(w >= ALIAS_WEIGHT for _p, w in m)}
+        role = ROLE_WEIGHT.get(c.role, ROLE_WEIGHT["related"])
+        for t, s in scores.items():
+            if s <= 0.3 and not certain:
+                continue  # a hint word in a summary is no evidence of the item's task
+            sure = SOURCE_CERTAINTY["zoo" if certain else "title" if t in titled else "summary"]
+            weight = r * role * sure
+            prev = per_task.get(t, 0.0)
+            per_task[t] = 1.0 - (1.0 - prev) * (1.0 - weight * s)  # independent pieces add up
+            if weight * s > 0.2 and t not in notes:
+                how = "zoo prefix" if source == "zoo" else "architecture" if source == "glossary" else "title/summary"
+                notes[t] = f"{c.name} ({how})"
+    return ItemEvidence(per_task, rel, notes, about, raw)

@@ -1,0 +1,251 @@
+"""Task names the provided items use, whether or not the glossary has them.
+
+The glossary is closed; the items are not. Papers name their task in their
+own titles and summaries ("Sign Language Recognition", "Symbolic
+Regression", "Traffic Forecasting"), so every such phrase is a hypothesis
+that competes with the glossary tasks on the same evidence
+(`answerer.task_detection`): the question's words, its meaning, and how many
+of the items close to the question use the phrase.
+
+A phrase is a run of two to four content words (no stop word, no digits-only
+token, no CamelCase model name the question does not use) that ends in a
+task noun: a nominalization ("-tion", "-ment", "-ing", "-sis", ...) or the
+last word of a glossary task's name ("forecasting", "regression"). Its
+relation to the glossary decides what it adds: a phrase that *is* a glossary
+alias is that task (already scored); one that contains an alias ("multi-agent
+reinforcement learning") is a more specific name under that task; any other
+is a task the glossary does not name.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from answerer.items import Candidate, zoo_parts
+from answerer.phrases import find_phrases, phrase_stems, stems
+from answerer.tasks import Task, Taxonomy
+from indexer.text import MAX_BODY_CHARS, expand_task
+from indexer.tokenize import STOP_WORDS
+
+#: Words that never make a phrase a task name on their own ("deep learning", "new method").
+GENERIC_WORDS = frozenset(
+    """deep neural large scale large-scale learning network networks model models pre-training
+    pretraining pre-trained pretrained training data new simple efficient fast robust unified toward
+    towards using based end-to-end approach method methods framework benchmark dataset datasets study
+    revisiting rethinking improving improved better general generalist accurate real-time everything
+    beyond self-supervised supervised unsupervised weakly weakly-supervised semi-supervised learned
+    scalable modern effective powerful universal state-of-the-art novel""".split()
+)
+GENERIC_STEMS = frozenset(phrase_stems(w)[-1] for w in GENERIC_WORDS if phrase_stems(w))
+#: Nouns with a task-like ending that name a thing, not something done ("graph attention").
+THING_NOUNS = frozenset(
+    """question attention function position condition solution collection station motion caption
+    information representation foundation documentation instruction distribution population relation
+    section nothing something everything anything thing string setting""".split()
+)
+#: Nominal endings of a task noun ("translation", "assessment", "tracking", "analysis"); singular:
+#: a task is named by what is done, not by what results ("predictions", "comments").
+_NOMINAL = re.compile(r"(?:tion|ment|ing|sis)$")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*[A-Za-z0-9]|[A-Za-z0-9]|[^\sA-Za-z0-9]")
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]{2,}")
+#: How sure a phrase names an item's task, by where it was read (as `SOURCE_CERTAINTY`).
+WHERE_WEIGHT: dict[str, float] = {"zoo": 1.0, "title": 0.9, "summary": 0.6}
+MIN_WORDS, MAX_WORDS = 2, 4
+#: Items that must use a phrase the question does not echo (at least half its words).
+MIN_ITEMS = 2
+
+
+def task_heads(taxonomy: Taxonomy) -> frozenset[str]:
+    """The nouns the glossary's task names end in ("forecasting", "regression", "transfer"):
+    the last singular word before any qualifier ("... from LiDAR", "(OCR)")."""
+    heads = set()
+    for task in taxonomy.tasks.values():
+        core = re.split(r"\s(?:from|with|for|in|of|on|over)\s", re.sub(r"\([^)]*\)", " ", task.name))[0]
+        words = re.findall(r"[A-Za-z][A-Za-z-]*", core)
+        if words and not _plural(words[-1].casefold()):
+            heads.add(words[-1].casefold())
+    return frozenset(heads)
+
+
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "ics"))
+
+
+def _is_head(word: str, heads: frozenset[str]) -> bool:
+    """A task noun: a glossary task name's last word ("super-resolution", not "high-resolution"),
+    or a nominalization ("registration")."""
+    low = word.casefold()
+    return low in heads or ("-" not in low and len(low) > 5 and bool(_NOMINAL.search(low)))
+
+
+def _verb_like(word: str) -> bool:
+    """A first word that reads as a verb in the third person ("makes", "imputes")."""
+    return _plural(word) and "-" not in word
+
+
+def _runs(text: str, question_words: set[str]) -> list[list[str]]:
+    """Runs of content words, split at stop words, punctuation, numbers and model names."""
+    out: list[list[str]] = []
+    cur: list[str] = []
+    for tok in _TOKEN.findall(text or ""):
+        low = tok.casefold()
+        name_like = bool(_CAMEL.search(tok)) and low not in question_words
+        if not tok[0].isalnum() or low in STOP_WORDS or tok.isdigit() or name_like:
+            if cur:
+                out.append(cur)
+            cur = []
+            continue
+        cur.append(tok)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str] = frozenset()) -> list[str]:
+    """Task-name-shaped phrases in `text` (lower-cased, as written)."""
+    found: dict[str, None] = {}
+    for run in _runs(text, set(question_words)):
+        for j, word in enumerate(run):
+            if not _is_head(word, heads) or word.casefold() in THING_NOUNS:
+                continue
+            for n in range(MIN_WORDS, MAX_WORDS + 1):
+                i = j - n + 1
+                if i < 0:
+                    break
+                words = [w.casefold() for w in run[i : j + 1]]
+                first = words[0]
+                if first in GENERIC_WORDS or first.endswith(("ing", "ed")) or _verb_like(first):
+                    continue  # "deep ...", "writing review comments", "fills missing"
+                if all(w in GENERIC_WORDS for w in words[:-1]):
+                    continue
+                found[" ".join(words)] = None
+    return list(found)
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A task name the items use, scored like a glossary task."""
+
+    name: str
+    items: tuple[str, ...]  # the provided items that use it, most relevant first
+    support: float  # items' evidence in [0, 1]
+    words: float  # question's words, in [0, 1]
+    meaning: float  # question's meaning, in [0, 1]
+    parent: str | None  # glossary task whose alias it contains (a more specific name), if any
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return phrase_stems(self.name)
+
+    def as_task(self, taxonomy: Taxonomy, claim_parent: bool = True) -> Task:
+        """The answer's task: this name, described by where it was read; input, output and
+        family from the glossary task it specializes when `claim_parent` (else none claimed)."""
+        parent = taxonomy.tasks.get(self.parent) if self.parent and claim_parent else None
+        slug = re.sub(r"[^a-z0-9]+", "-", self.name).strip("-") or "task"
+        more = len(self.items) - 1
+        where = self.items[0] + (f" and {more} other provided item{'s' if more > 1 else ''}" if more else "")
+        description = (f"Named from the provided items, not from the glossary: \u201c{self.name}\u201d is "
+                       f"what {where} call the task.")
+        if parent is not None:
+            description += f" It is a kind of {parent.name}."
+        return Task(
+            id=f"items:{slug}",
+            name=self.name,
+            description=description,
+            input=parent.input if parent else "the input the chosen model expects (see its description below)",
+            output=parent.output if parent else "the output that model produces",
+            family=parent.family if parent else "",
+            related=(parent.id,) if parent else (),
+        )
+
+
+def _glossary_relation(phrase: str, taxonomy: Taxonomy) -> tuple[str | None, str | None]:
+    """(task the phrase *is*, task the phrase specializes), by the glossary aliases inside it."""
+    words = stems(phrase)
+    best: tuple[int, str] | None = None
+    for task_id, task in taxonomy.tasks.items():
+        names = (task.name.split("(")[0], *task.aliases)
+        for _alias, _w, start, end in find_phrases(words, [(a, 1.0) for a in names]):
+            if start == 0 and end == len(words):
+                return task_id, None
+            if end - start >= 2 and (best is None or end - start > best[0]):
+                best = (end - start, task_id)  # a one-word alias ("translation") is too generic a parent
+    return None, best[1] if best else None
+
+
+def _is_inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    n = len(short)
+    return len(long) > n and any(long[i : i + n] == short for i in range(len(long) - n + 1))
+
+
+def open_tasks(
+    question: str,
+    cands: Sequence[Candidate],
+    relevance: Sequence[float],
+    role_weight: dict[str, float],
+    taxonomy: Taxonomy,
+) -> list[OpenTask]:
+    """Phrases the items use that the glossary has no exact alias for.
+
+    `relevance`: each item's closeness to the question in [0, 1]. A phrase's
+    meaning is the closeness of the closest item that uses it (a two-word
+    phrase embedded alone says little), its item support combines the items
+    like the glossary tasks' item evidence, and its words are the share of it
+    the question uses. A phrase counts when two items use it, when the
+    question echoes half of it, or when it is in the title of the item closest
+    to the question; of phrases used by the same items the longest is kept.
+    """
+    heads = task_heads(taxonomy)
+    q_stems = stems(question)
+    q_words = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", question or "")}
+    closest = max(range(len(cands)), key=lambda i: relevance[i], default=None)
+    per: dict[tuple[str, ...], dict] = {}
+    for idx, (c, rel) in enumerate(zip(cands, relevance)):
+        role = role_weight.get(c.role, role_weight.get("related", 0.7))
+        seen: dict[tuple[str, ...], float] = {}
+        surface: dict[tuple[str, ...], str] = {}
+        prefix, _arch, _var = zoo_parts(c.record, taxonomy)
+        if prefix:
+            # a zoo prefix names its model's task for certain; one the glossary does not map
+            # (`Knit2Pattern`) is a task name of its own, in the vocabulary's words
+            words = expand_task(prefix).casefold()
+            if (not taxonomy.tasks_for_prefix(prefix) and len(words.split()) >= MIN_WORDS
+                    and _is_head(words.split()[-1], heads)):
+                seen[phrase_stems(words)] = WHERE_WEIGHT["zoo"]
+                surface[phrase_stems(words)] = words
+        texts = [] if prefix or c.record.kind == "model" and not c.record.summary else [
+            ("title", c.record.name or ""), ("summary", (c.record.summary or "")[:MAX_BODY_CHARS])]
+        for where, text in texts:
+            for p in candidate_phrases(text, heads, q_words):
+                key = phrase_stems(p)
+                if WHERE_WEIGHT[where] > seen.get(key, 0.0):
+                    seen[key] = WHERE_WEIGHT[where]
+                    surface.setdefault(key, p)
+        for key, sure in seen.items():
+            entry = per.setdefault(key, {"name": surface[key], "items": [], "miss": 1.0, "lead": False})
+            entry["items"].append((rel, c.name))
+            entry["miss"] *= 1.0 - rel * role * sure
+            entry["lead"] |= idx == closest and sure >= WHERE_WEIGHT["title"]
+    out: list[OpenTask] = []
+    for key, entry in per.items():
+        users = {name for _r, name in entry["items"]}
+        if any(_is_inside(key, other) and users <= {name for _r, name in per[other]["items"]} for other in per):
+            continue  # "cloud registration" inside "point cloud registration", used by the same items
+        is_task, parent = _glossary_relation(entry["name"], taxonomy)
+        if is_task is not None:
+            continue  # a glossary alias: that task already counts these items
+        if key[-1] in GENERIC_STEMS and parent is None:
+            continue  # "machine learning", "geometric deep learning": a field, not a task
+        n = len(key)
+        share = sum(1 for w in key if w in q_stems) / n
+        if len(users) < MIN_ITEMS and share < 0.5 and not entry["lead"]:
+            continue  # one item's phrase that the question does not echo is no task name
+        in_q = find_phrases(q_stems, [(entry["name"], 1.0)])
+        words = 1.0 - math.exp(-(min(1.5, 1.0 + 0.25 * (n - 1)) if in_q else 0.5 * share) / 1.2)
+        ranked = sorted(entry["items"], key=lambda x: -x[0])
+        out.append(OpenTask(name=entry["name"], items=tuple(name for _r, name in ranked), support=1.0 - entry["miss"],
+                            words=words, meaning=float(ranked[0][0]), parent=parent))
+    return out
