@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from answerer.items import Candidate, zoo_parts
@@ -86,28 +86,37 @@ def _verb_like(word: str) -> bool:
     return _plural(word) and "-" not in word
 
 
-def _runs(text: str, question_words: set[str]) -> list[list[str]]:
-    """Runs of content words, split at stop words, punctuation, numbers and model names."""
-    out: list[list[str]] = []
+def _runs(text: str, question_words: set[str]) -> list[tuple[list[str], str]]:
+    """Runs of content words, split at stop words, punctuation, numbers and model names,
+    each with the token that ended it ("for" in "Imputation for Time Series")."""
+    out: list[tuple[list[str], str]] = []
     cur: list[str] = []
     for tok in _TOKEN.findall(text or ""):
         low = tok.casefold()
         name_like = bool(_CAMEL.search(tok)) and low not in question_words
         if not tok[0].isalnum() or low in STOP_WORDS or tok.isdigit() or name_like:
             if cur:
-                out.append(cur)
+                out.append((cur, low))
             cur = []
             continue
         cur.append(tok)
     if cur:
-        out.append(cur)
+        out.append((cur, ""))
     return out
 
 
 def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str] = frozenset()) -> list[str]:
     """Task-name-shaped phrases in `text` (lower-cased, as written)."""
     found: dict[str, None] = {}
-    for run in _runs(text, set(question_words)):
+    runs = _runs(text, set(question_words))
+    for k, (run, after) in enumerate(runs):
+        head = run[-1].casefold()
+        if after == "for" and k + 1 < len(runs) and _is_head(head, heads) and head not in THING_NOUNS | GENERIC_WORDS:
+            # "Imputation for Time Series" names "time series imputation" (when what follows
+            # is an object, not another task: "Factorisation for ... Reinforcement Learning")
+            obj = [w.casefold() for w in runs[k + 1][0][:3]]
+            if len(obj) == len(runs[k + 1][0]) and not _is_head(obj[-1], heads) and obj[0] not in GENERIC_WORDS:
+                found[" ".join([*obj, head])] = None
         for j, word in enumerate(run):
             if not _is_head(word, heads) or word.casefold() in THING_NOUNS:
                 continue
@@ -135,6 +144,7 @@ class OpenTask:
     words: float  # question's words, in [0, 1]
     meaning: float  # question's meaning, in [0, 1]
     parent: str | None  # glossary task whose alias it contains (a more specific name), if any
+    uses: dict[str, float] = field(default_factory=dict, compare=False)  # item name -> how sure (zoo/title/summary)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -226,13 +236,13 @@ def open_tasks(
                     surface.setdefault(key, p)
         for key, sure in seen.items():
             entry = per.setdefault(key, {"name": surface[key], "items": [], "miss": 1.0, "lead": False})
-            entry["items"].append((rel, c.name))
+            entry["items"].append((rel, c.name, sure))
             entry["miss"] *= 1.0 - rel * role * sure
             entry["lead"] |= idx == closest and sure >= WHERE_WEIGHT["title"]
     out: list[OpenTask] = []
     for key, entry in per.items():
-        users = {name for _r, name in entry["items"]}
-        if any(_is_inside(key, other) and users <= {name for _r, name in per[other]["items"]} for other in per):
+        users = {it[1] for it in entry["items"]}
+        if any(_is_inside(key, other) and users <= {it[1] for it in per[other]["items"]} for other in per):
             continue  # "cloud registration" inside "point cloud registration", used by the same items
         is_task, parent = _glossary_relation(entry["name"], taxonomy)
         if is_task is not None:
@@ -246,6 +256,7 @@ def open_tasks(
         in_q = find_phrases(q_stems, [(entry["name"], 1.0)])
         words = 1.0 - math.exp(-(min(1.5, 1.0 + 0.25 * (n - 1)) if in_q else 0.5 * share) / 1.2)
         ranked = sorted(entry["items"], key=lambda x: -x[0])
-        out.append(OpenTask(name=entry["name"], items=tuple(name for _r, name in ranked), support=1.0 - entry["miss"],
-                            words=words, meaning=float(ranked[0][0]), parent=parent))
+        out.append(OpenTask(name=entry["name"], items=tuple(it[1] for it in ranked), support=1.0 - entry["miss"],
+                            words=words, meaning=float(ranked[0][0]), parent=parent,
+                            uses={it[1]: it[2] for it in ranked}))
     return out

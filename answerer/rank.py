@@ -374,7 +374,9 @@ def rank_with_context(
     lexical, bm = lexical_signal(question, tm, texts)
     q_weights = tm.weights()
     own = [item_task_scores(c.record, tax) for c in cands]
-    matches = np.array([task_match(scores, q_weights, tax) for scores, _src in own])
+    # an item that uses the task's name (named in the items' own words) matches it
+    matches = np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
+                        for c, (scores, _src) in zip(cands, own)])
     retr = None if retrieval is None else np.clip(np.asarray(retrieval, dtype=np.float64), 0.0, 1.0)
     fused = fuse(dense, lexical, matches, conf, weights, retr)
 

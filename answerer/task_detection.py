@@ -40,7 +40,7 @@ import numpy as np
 from answerer import embedcache
 from answerer.evidence import content_stems
 from answerer.item_evidence import ROLE_WEIGHT, calibrate, item_evidence
-from answerer.open_task import OpenTask, open_tasks
+from answerer.open_task import MIN_ITEMS, OpenTask, open_tasks
 from answerer.items import ItemInput, as_candidates
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
 from answerer.taxonomy_loader import load_taxonomy
@@ -62,6 +62,9 @@ DISAGREEING = 0.7
 #: Below MIN_CONFIDENCE, a task name the items use is the heading when it scores at least this
 #: share of the glossary's best (else the answer abstains).
 OPEN_FALLBACK = 0.6
+#: Confidence of such a fallback name, times its share of the glossary's best: the items that
+#: use it count a little in the ranking.
+FALLBACK_CONF = 0.3
 #: Below this confidence no glossary task is asserted.
 MIN_CONFIDENCE = 0.35
 #: Cosine (MiniLM) of question vs a task view that means "no relation" / "clearly this task".
@@ -79,6 +82,7 @@ class TaskMatch:
     source: str = "glossary"  # glossary | items (named from the items' evidence) | none
     evidence: list[str] = field(default_factory=list)  # why, in words
     guess: dict[str, float] = field(default_factory=dict)  # abstained: the likeliest glossary tasks, relative
+    uses: dict[str, float] = field(default_factory=dict)  # named in the items' words: item -> how sure it uses the name
 
     @property
     def id(self) -> str:
@@ -103,6 +107,8 @@ class TaskMatch:
 
     def weights(self) -> dict[str, float]:
         """Question task distribution used for matching items: main task 1.0, secondaries less."""
+        if self.uses:
+            return {}  # named in the items' words: the items that use the name match (`uses`)
         if not self.in_glossary:
             return dict(self.guess)  # counted in the ranking only by the (low) confidence
         out = {self.task.id: 1.0}
@@ -175,8 +181,8 @@ def _open_match(named: tuple[OpenTask, float], tax: Taxonomy, ranked: Sequence[s
     """The task named in the items' own words; its confidence is its margin over the glossary's best."""
     o, s = named
     top = scores[ranked[0]]
-    return TaskMatch(task=o.as_task(tax, claim_parent=claim_parent), qualifier=None,
-                     confidence=round(_confidence(s, top, top), 4) if s > top else 0.0,
+    return TaskMatch(task=o.as_task(tax, claim_parent=claim_parent), qualifier=None, uses=dict(o.uses),
+                     confidence=round(_confidence(s, top, top) if s > top else FALLBACK_CONF * s / top, 4),
                      scores={t: round(scores[t], 4) for t in ranked[:6]}, source="items",
                      evidence=[f"the provided {o.items[0]} (its own words)"],
                      guess={t: round(scores[t] / s, 4) for t in ranked[:3] if s > 0 and scores[t] >= 0.5 * s})
@@ -313,15 +319,21 @@ def detect_task(
         contenders = [t for t in ranked[:3] if scores[t] >= CONTENDER_RATIO * top]
         favourite = max(contenders, key=lambda t: ev.per_task.get(t, 0.0))
         named = by_items[0] if vague and by_items else best_id if favourite == best_id else None
+        # a task name several items use, with more support than the glossary task the items
+        # would name and close behind the best, is the better name from the items
+        own = phrases[0] if phrases and phrases[0][1] >= OPEN_FALLBACK * top else None
+        if (named is not None and own is not None and len(own[0].items) >= MIN_ITEMS
+                and own[0].support > ev.per_task.get(named, 0.0)):
+            named = None
         if named is not None and ev.per_task.get(named, 0.0) >= 0.3 and ev.agreement(named, tax) >= 0.5:
             # the question alone is not enough, but it and what the items are about agree
             # (or the question says nothing and the items are all there is)
             t = tax.tasks[named]
             return TaskMatch(task=t, qualifier=None, confidence=confidence, scores=top_scores, source="items",
                              evidence=["the provided " + ev.notes[t.id]] if t.id in ev.notes else [], guess=guess)
-        if phrases and phrases[0][1] >= OPEN_FALLBACK * top:
+        if own is not None:
             # no glossary task is clearly supported, but the items name one in their own words
-            return _open_match(phrases[0], tax, ranked, scores, claim_parent=phrases[0][0].parent == best_id)
+            return _open_match(own, tax, ranked, scores, claim_parent=own[0].parent == best_id)
         return TaskMatch(task=UNSPECIFIED_TASK if vague and not ev.per_task else OUTSIDE_GLOSSARY, qualifier=None,
                          confidence=confidence, scores=top_scores, source="none", guess=guess)
     # "Also touches on X" only where the question names X or a provided item is about X

@@ -302,6 +302,8 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     assert {"forecasting", "regression", "super-resolution"} <= heads
     found = candidate_phrases(SIGN_TRANSFORMERS["name"], heads)
     assert "sign language recognition" in found
+    # "X for Y" names "Y X" when Y is what it is done to
+    assert "time series imputation" in candidate_phrases("BRITS: Bimodal Recurrent Imputation for Time Series", heads)
     # a field, an adjective and a verb are not task names
     assert not candidate_phrases("Deep Learning for Global High-Resolution Data", heads)
     assert "fills missing" not in candidate_phrases("It fills missing values.", heads)
@@ -333,6 +335,10 @@ def test_a_close_sibling_question_gets_no_wrong_glossary_heading(real_embedder, 
     assert answer.task.source == "items" and "sign language" in answer.task.name
     assert SIGN_TRANSFORMERS["name"] in answer.task.description  # says where the name comes from
     assert answer.ranking[0].name == SIGN_TRANSFORMERS["name"]
+    # the task signal follows the items' name, not the glossary's guess (speech recognition)
+    by_name = {r.name: r for r in answer.ranking}
+    assert by_name["ASR-Whisper-LargeV3"].task_match == 0.0 and by_name[WHISPER["name"]].task_match == 0.0
+    assert by_name[WLASL["name"]].task_match > 0.5
 
 
 @pytest.mark.real_model
