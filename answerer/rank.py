@@ -15,8 +15,9 @@ because it was recommended. Three signals, each in [0, 1]:
   task words in its title and summary. Same task = 1, a close relative
   (deblurring vs general restoration) = half.
 
-They are fused by a weighted mean (`DEFAULT_WEIGHTS`, chosen on the labeled
-set — see `answerer/evaluate.py`), so a score means the same in every file
+They are fused by a weighted mean (`answerer.signals`: the signals as named
+functions, `DEFAULT_WEIGHTS` chosen on the labeled set — see
+`answerer/evaluate.py`), so a score means the same in every file
 and `fit` (strong / partial / poor) can be read off it. The task signal (and
 the task description's part of the dense signal) counts in proportion to the
 detected task's confidence: a wrong guess cannot push the central item down.
@@ -39,6 +40,14 @@ import numpy as np
 from answerer import embedcache
 from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
 from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts
+from answerer.signals import (
+    DEFAULT_WEIGHTS,
+    dense_signal,
+    fuse,
+    lexical_signal,
+    own_task_labels,
+    task_match,
+)
 from answerer.taxonomy import (
     Taxonomy,
     TaskMatch,
@@ -51,13 +60,6 @@ from answerer.taxonomy import (
 from catalog.records import ItemRecord
 from indexer.embedder import Embedder
 
-#: Fusion weights (dense, lexical, task); chosen on the labeled set (answerer/README.md).
-DEFAULT_WEIGHTS: tuple[float, float, float] = (0.5, 0.1, 0.4)
-#: Mix of the dense signals (question vs item text, question vs its best summary
-#: sentences, coverage of each sub-question, task description vs item text).
-DENSE_MIX: tuple[float, float, float, float] = (0.4, 0.1, 0.2, 0.3)
-#: Weight of the search score when ranking retrieved items (relative to DEFAULT_WEIGHTS' sum of 1).
-RETRIEVAL_WEIGHT = 0.5
 #: Score at or above which an item on the question's task is a strong fit.
 STRONG_SCORE = 0.66
 #: Score below which an item is a poor fit.
@@ -121,11 +123,6 @@ def split_sentences(text: str | None) -> list[str]:
 # ------------------------------------------------------------------- helpers
 
 
-def _calibrate(cos: np.ndarray, lo: float = 0.1, hi: float = 0.55) -> np.ndarray:
-    """Map MiniLM cosine to [0, 1]: unrelated texts sit near 0.0-0.1, paraphrases above 0.55."""
-    return np.clip((np.asarray(cos, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
-
-
 @dataclass
 class RankContext:
     """Everything computed while ranking that composing the answer reuses (in ranked order)."""
@@ -138,7 +135,7 @@ class RankContext:
 
 
 @dataclass
-class _Vectors:
+class Vectors:
     """Embeddings of one ranking: queries, item texts, summary sentences (cosines precomputed)."""
 
     cos_q: np.ndarray  # per item: question vs item text
@@ -153,7 +150,7 @@ class _Vectors:
 def _embed(
     question: str, subqs: Sequence[str], texts: Sequence[str], sentences: Sequence[Sequence[str]],
     tm: TaskMatch, tax: Taxonomy, embedder: Embedder,
-) -> _Vectors:
+) -> Vectors:
     n = len(texts)
     task_query = f"{tm.task.name}. {tm.task.description}"
     queries = [question or "", task_query, *subqs]
@@ -186,92 +183,12 @@ def _embed(
             if len(sents):
                 best = np.maximum(best, sub.max(axis=1))
             sub_cov[i] = float(best.mean())
-    return _Vectors(
+    return Vectors(
         cos_q=cos_q,
         cos_t=(item_v @ tv).astype(np.float64),
         cos_tasks=(item_v @ tax.task_embeddings(embedder).T).astype(np.float64),
         sent_q=sent_q, sent_sub=sent_sub, sent_top=sent_top, sub_cov=sub_cov,
     )
-
-
-# -------------------------------------------------------------------- signals
-
-
-def dense_signal(v: _Vectors, task_confidence: float) -> np.ndarray:
-    """Meaning: question, best sentences, sub-question coverage and (by confidence) the task description."""
-    a, b, c, d = DENSE_MIX
-    d *= task_confidence
-    raw = (a * v.cos_q + b * v.sent_top + c * v.sub_cov + d * v.cos_t) / (a + b + c + d)
-    return _calibrate(raw)
-
-
-def lexical_signal(question: str, tm: TaskMatch, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(signal in [0, 1], raw BM25) of the question (plus an asserted task's name) over the items."""
-    from indexer.scoring import bm25_scores
-
-    query = f"{question} {tm.task.name}" if tm.in_glossary else question
-    bm = np.asarray(bm25_scores(query, list(texts)), dtype=np.float64)
-    top = float(bm.max()) if bm.size else 0.0
-    signal = 0.5 * bm / top + 0.5 * bm / (bm + 4.0) if top > 0 else np.zeros(len(texts))
-    return signal, bm
-
-
-def task_match(scores: dict[str, float], weights: dict[str, float], taxonomy: Taxonomy) -> float:
-    """Does an item (task scores) do the question's task (weights)? Same 1, related half."""
-    best = 0.0
-    for tid, w in weights.items():
-        direct = scores.get(tid, 0.0)
-        near = max((s for t, s in scores.items() if taxonomy.related(tid, t)), default=0.0)
-        best = max(best, w * max(direct, 0.5 * near))
-    return float(min(1.0, best))
-
-
-def own_task_labels(
-    scores: dict[str, float], source: str, cos_tasks: np.ndarray, taxonomy: Taxonomy, limit: int = 3
-) -> list[str]:
-    """Task names an item is *about*, only where its own text supports them.
-
-    A zoo prefix or the architecture's glossary entry is certain. A paper needs a
-    task name or alias in its own title/summary (not just a hint word) *and* a
-    text whose meaning is close to that task's profile.
-    """
-    ids = list(taxonomy.tasks)
-    index = {t: i for i, t in enumerate(ids)}
-    out = []
-    for t, s in sorted(scores.items(), key=lambda kv: -kv[1]):
-        if len(out) >= limit:
-            break
-        if source in ("zoo", "glossary"):
-            if s >= 0.3:
-                out.append(taxonomy.task(t).name)
-            continue
-        if s <= CUE_LABEL_FLOOR or t not in index:
-            continue
-        cos = float(cos_tasks[index[t]])
-        if cos >= LABEL_MIN_COS or cos >= float(np.sort(cos_tasks)[-3]):
-            out.append(taxonomy.task(t).name)
-    return out
-
-
-#: A paper's keyword score must exceed this (an alias, not a cue) to label it.
-CUE_LABEL_FLOOR = 0.3
-#: ... and its text must be at least this close to the task's profile (or among its 3 closest tasks).
-LABEL_MIN_COS = 0.35
-
-
-def fuse(
-    dense: np.ndarray, lexical: np.ndarray, matches: np.ndarray, task_confidence: float,
-    weights: Sequence[float] = DEFAULT_WEIGHTS, retrieval: np.ndarray | None = None,
-) -> np.ndarray:
-    """Weighted mean of the signals; the task signal counts by the task's confidence."""
-    w_d, w_l, w_t = (float(w) for w in weights)
-    w_t *= task_confidence
-    total = w_d * dense + w_l * lexical + w_t * matches
-    norm = w_d + w_l + w_t
-    if retrieval is not None:
-        total = total + RETRIEVAL_WEIGHT * retrieval
-        norm += RETRIEVAL_WEIGHT
-    return total / (norm or 1.0)
 
 
 def _pick_evidence(sentences: list[str], score: np.ndarray, limit: int = 2) -> list[str]:
