@@ -54,6 +54,8 @@ _CAMEL = re.compile(r"[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]{2,}")
 #: How sure a phrase names an item's task, by where it was read (as `SOURCE_CERTAINTY`).
 WHERE_WEIGHT: dict[str, float] = {"zoo": 1.0, "title": 0.9, "summary": 0.6}
 MIN_WORDS, MAX_WORDS = 2, 4
+#: A phrase in the title of one of this many items closest to the question counts on its own.
+LEAD_ITEMS = 3
 #: Items that must use a phrase the question does not echo (at least half its words).
 MIN_ITEMS = 2
 
@@ -205,13 +207,14 @@ def open_tasks(
     phrase embedded alone says little), its item support combines the items
     like the glossary tasks' item evidence, and its words are the share of it
     the question uses. A phrase counts when two items use it, when the
-    question echoes half of it, or when it is in the title of the item closest
-    to the question; of phrases used by the same items the longest is kept.
+    question echoes half of it, or when it is in the title of one of the
+    `LEAD_ITEMS` items closest to the question; of phrases used by the same
+    items the longest is kept.
     """
     heads = task_heads(taxonomy)
     q_stems = stems(question)
     q_words = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", question or "")}
-    closest = max(range(len(cands)), key=lambda i: relevance[i], default=None)
+    closest = set(sorted(range(len(cands)), key=lambda i: -relevance[i])[:LEAD_ITEMS])
     per: dict[tuple[str, ...], dict] = {}
     for idx, (c, rel) in enumerate(zip(cands, relevance)):
         role = role_weight.get(c.role, role_weight.get("related", 0.7))
@@ -238,7 +241,7 @@ def open_tasks(
             entry = per.setdefault(key, {"name": surface[key], "items": [], "miss": 1.0, "lead": False})
             entry["items"].append((rel, c.name, sure))
             entry["miss"] *= 1.0 - rel * role * sure
-            entry["lead"] |= idx == closest and sure >= WHERE_WEIGHT["title"]
+            entry["lead"] |= idx in closest and sure >= WHERE_WEIGHT["title"]
     out: list[OpenTask] = []
     for key, entry in per.items():
         users = {it[1] for it in entry["items"]}
