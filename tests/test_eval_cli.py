@@ -99,3 +99,6 @@ def test_eval_prompts_with_labels(run_cli):
     table = run_cli("eval", "--prompts", str(LABELED), "--labels", str(LABELED / "labels.json"))
     assert table.exit_code == 0, table.output
     assert "overall" in table.stdout and "L01_superres_face" in table.stdout
+    # the heading's failure kinds, worst first: another family, a wrong sibling; then the honest ones
+    assert data["overall"]["wrong_sibling"] == 0 and "open_named" in data["overall"]
+    assert "headings from the wrong family: 0" in table.stdout and "wrong siblings: 0" in table.stdout

@@ -90,7 +90,9 @@ def format_prompts(result: dict[str, Any]) -> str:
             lines.append(_summary_row(fam, summary, ndcg_name, width))
     wrong = overall.get("wrong_family")
     if wrong is not None:
-        lines.append(f"headings from the wrong family: {wrong} (marked '!'); abstained: {overall.get('abstained', 0)}")
+        lines.append(f"headings from the wrong family: {wrong} (marked '!'); wrong siblings: "
+                     f"{overall.get('wrong_sibling', 0)}; named in the items' words: {overall.get('open_named', 0)}; "
+                     f"abstained: {overall.get('abstained', 0)}")
     for name in result.get("missing") or []:
         lines.append(f"missing: {name} is labeled but not in the folder")
     return "\n".join(lines)
