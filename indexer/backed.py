@@ -15,9 +15,10 @@ from typing import Any, Callable, ContextManager, Protocol, Sequence
 
 import numpy as np
 
-from indexer.embedder import Embedder, encode_batched, normalize_rows
+from indexer.embedder import Embedder, encode_batched
+from indexer.index_api import Entries, SyncingIndex, check_mode, fused_hits, hybrid_depth, query_vector
 from indexer.records import Hit, IndexEntry, IndexStateError, SyncReport, sync_plan, validated
-from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, RRF_K, Fusion, fuse
+from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, RRF_K, Fusion
 from indexer.tokenize import tokenize
 
 Where = Mapping[str, "str | None"]
@@ -41,7 +42,7 @@ class VectorBackend(Protocol):
     def problems(self) -> list[str]: ...
 
 
-class BackedIndex:
+class BackedIndex(SyncingIndex):
     """`SearchIndex`'s interface over a shared `VectorBackend`.
 
     `row(id, hash, vector, tokens)` builds the backend's row type (the backend's
@@ -97,30 +98,16 @@ class BackedIndex:
 
     # -- writing -------------------------------------------------------------
 
-    def sync(
+    # sync / rebuild: index_api.SyncingIndex. Here a callable is read under the
+    # backend's writer lock, so two processes syncing at once embed each text once.
+
+    def _write(
         self,
-        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
-        progress: Callable[[int], None] | None = None,
+        entries: Entries,
+        progress: Callable[[int], None] | None,
+        force: bool,
         on_start: Callable[[int], None] | None = None,
     ) -> SyncReport:
-        """Embed only new or changed texts, drop removed items (as `SearchIndex.sync`).
-
-        A callable is read under the backend's writer lock, so two processes
-        syncing at once embed each text once and never write an older snapshot.
-        `on_start(n)` is told how many texts will be embedded, `progress(n)` after each batch.
-        """
-        return self._write(entries, progress, force=False, on_start=on_start)
-
-    def rebuild(
-        self,
-        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
-        progress: Callable[[int], None] | None = None,
-        on_start: Callable[[int], None] | None = None,
-    ) -> SyncReport:
-        """Re-embed everything."""
-        return self._write(entries, progress, force=True, on_start=on_start)
-
-    def _write(self, entries, progress, force: bool, on_start=None) -> SyncReport:
         if not force:  # nothing to embed or remove: answer without waiting for another writer
             plan = sync_plan(self.backend.stored_hashes(), validated(entries() if callable(entries) else entries))
             if plan.idle:
@@ -157,8 +144,7 @@ class BackedIndex:
         """The k best items for `query`, best first (same modes and Hit fields as
         `SearchIndex.search`); `where` ({"kind": ..., "task": ...}) is applied by
         the backend, before ranking."""
-        if mode not in ("hybrid", "dense", "lexical"):
-            raise ValueError(f"unknown search mode {mode!r}; use hybrid, dense or lexical")
+        check_mode(mode)
         problem = self.backend.unavailable()
         if problem:
             raise IndexStateError(f"search index ({self.location}) cannot be used: {problem}")
@@ -167,10 +153,10 @@ class BackedIndex:
         terms = tokenize(query)
         if mode == "lexical":
             return [Hit(i, s, None, s) for i, s in self.backend.lexical_top(terms, k, allowed_ids, where)]
-        qvec = normalize_rows(np.asarray(self.query_embedder.encode([query]), dtype=np.float32))[0]
+        qvec = query_vector(self.query_embedder, query)
         if mode == "dense":
             return [Hit(i, c, c, None) for i, c in self.backend.dense_top(qvec, k, allowed_ids, where)]
-        depth = max(50, 5 * k)
+        depth = hybrid_depth(k)
         cand = {i for i, _ in self.backend.dense_top(qvec, depth, allowed_ids, where)}
         cand |= {i for i, _ in self.backend.lexical_top(terms, depth, allowed_ids, where)}
         scored = self.backend.scores(cand, qvec, terms)
@@ -179,6 +165,4 @@ class BackedIndex:
             return []
         dense = np.array([scored[i][0] for i in ids], dtype=np.float64)
         lexical = np.array([scored[i][1] for i in ids], dtype=np.float64)
-        fused = fuse(dense, lexical, fusion or self.fusion, self.weights, self.rrf_k)
-        order = sorted(range(len(ids)), key=lambda j: (-fused[j], -dense[j], ids[j]))
-        return [Hit(ids[j], float(fused[j]), float(dense[j]), float(lexical[j])) for j in order[:k]]
+        return fused_hits(ids, dense, lexical, fusion or self.fusion, self.weights, self.rrf_k, k)

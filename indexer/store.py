@@ -13,49 +13,30 @@ See indexer/README.md for the file format.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Callable, Collection, Literal, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 import numpy as np
 
-from indexer.embedder import Embedder, encode_batched, normalize_rows
-from indexer.faiss_index import (
-    APPROX_KINDS,
-    APPROX_THRESHOLD,
-    DEFAULT_APPROX,
-    FaissSettings,
-    build_faiss,
-    dense_top,
-    grow_or_build,
-    index_type,
-    ivf_info,
-)
-from indexer.files import commit, fsync_write, locked, remove_leftovers, save_npy, temp_dir, writable
+from indexer.embedder import Embedder
+from indexer.faiss_index import APPROX_KINDS, APPROX_THRESHOLD, DEFAULT_APPROX, FaissSettings, build_faiss
+from indexer.files import locked, remove_leftovers, writable
+from indexer.index_api import Entries, Mode, SyncingIndex, check_mode, query_vector
 from indexer.journal import JOURNAL_DIR, JOURNAL_EVERY, Journal
-from indexer.lexical import BM25_DIR, lexical_scores, save_bm25, top_lexical_rows
 from indexer.manifest import (
-    HASHES,
-    IDS,
     LOCK,
-    MANIFEST,
     NEW_INDEX,
-    SIZED_FILES,
-    VECTORS,
-    FAISS,
     Diagnosis,
     IndexState,
-    build_manifest,
     diagnose,
     fingerprint,
     manifest_stamp,
     read_manifest,
-    row_index,
 )
 from indexer.records import Hit, IndexEntry, IndexStateError, SyncReport, sync_plan, validated
-from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, FUSIONS, RRF_K, Fusion, fuse
-
-Mode = Literal["hybrid", "dense", "lexical"]
+from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, FUSIONS, RRF_K, Fusion
+from indexer.store_search import search_state
+from indexer.store_write import embed_resumable, merged_vectors, persist
 
 #: efSearch of the optional HNSW index (approx_kind="hnsw", M 32, efConstruction 80). It is
 #: used only from `approx_threshold` (200k) items up, and at 1M real-based vectors
@@ -66,7 +47,7 @@ HNSW_EF_SEARCH = 512
 __all__ = ["Hit", "IndexEntry", "IndexStateError", "Mode", "SearchIndex", "SyncReport", "fingerprint"]
 
 
-class SearchIndex:
+class SearchIndex(SyncingIndex):
     """Dense (FAISS) + lexical (BM25) index over item texts, persisted in `directory`.
 
     Exact inner product (IndexFlatIP) below `approx_threshold` items, at or above
@@ -193,42 +174,15 @@ class SearchIndex:
 
     # ------------------------------------------------------------------ writing
 
-    def sync(
-        self,
-        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
-        progress: Callable[[int], None] | None = None,
-        on_start: Callable[[int], None] | None = None,
-    ) -> SyncReport:
-        """Bring the index in line with `entries`, embedding only new or changed texts.
-
-        Pass a callable to have the entries read while the index lock is held:
-        two processes syncing at once then never let an older snapshot of the
-        catalog overwrite a newer index.
-
-        A missing, corrupt, foreign (other model / dimension) or inconsistent index
-        is rebuilt (`rebuilt=True`, `reason` says why). `on_start(n)` is called
-        once with the number of texts about to be embedded, then `progress(n)`
-        after each batch with the number just embedded.
-
-        Resumable: when more than `journal_every` texts need embedding, each
-        chunk's vectors go to `journal/` as soon as they exist (indexer.journal),
-        so a sync killed part-way embeds only what is not there yet when rerun
-        (`SyncReport.resumed` counts the vectors taken from the journal).
-        """
-        return self._write(entries, progress, force=False, on_start=on_start)
-
-    def rebuild(
-        self,
-        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
-        progress: Callable[[int], None] | None = None,
-        on_start: Callable[[int], None] | None = None,
-    ) -> SyncReport:
-        """Re-embed everything and rewrite the index from scratch (journal ignored)."""
-        return self._write(entries, progress, force=True, on_start=on_start)
+    # sync / rebuild: index_api.SyncingIndex. Here: a sync with more than
+    # `journal_every` texts to embed journals each chunk's vectors (indexer.journal),
+    # so one killed part-way embeds only what is missing when rerun
+    # (`SyncReport.resumed`); `rebuild` ignores the journal. A missing, corrupt,
+    # foreign (other model / dimension) or inconsistent index is rebuilt.
 
     def _write(
         self,
-        entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]],
+        entries: Entries,
         progress: Callable[[int], None] | None,
         force: bool,
         on_start: Callable[[int], None] | None = None,
@@ -262,66 +216,28 @@ class SearchIndex:
                 self._state = old
                 return plan.unchanged()
 
-            dim = int(self.embedder.dimension)
             if force:
                 journal.clear()
-            new_vectors, resumed = self._embed(plan.to_embed, journal, dim, progress, on_start)
+            new_vectors, resumed = embed_resumable(
+                self.embedder, plan.to_embed, journal, batch_size=self.batch_size,
+                journal_every=self.journal_every, progress=progress, on_start=on_start,
+            )
             fresh = {e.id: r for r, e in enumerate(plan.to_embed)}
-
             ids = np.array(sorted(wanted), dtype=np.int64)
-            vectors = np.empty((len(ids), dim), dtype=np.float32)
-            id_list = ids.tolist()
-            is_fresh = np.array([i in fresh for i in id_list], dtype=bool)
-            if is_fresh.any():
-                vectors[is_fresh] = new_vectors[[fresh[i] for i in id_list if i in fresh]]
-            if not is_fresh.all():
-                assert old is not None
-                kept_rows = [old.row_of[i] for i in id_list if i not in fresh]
-                vectors[~is_fresh] = np.asarray(old.vectors[kept_rows], dtype=np.float32)
+            vectors = merged_vectors(ids, fresh, new_vectors, old, int(self.embedder.dimension))
             hashes = {int(i): wanted[int(i)].hash for i in ids.tolist()}
             texts = [wanted[int(i)].text for i in ids.tolist()]
 
             self._state = None  # the grow path mutates the cached FAISS index; never reuse it on failure
-            state = self._persist(
-                ids, vectors, hashes, texts, old if not rebuilt else None, fresh, plan.changed + plan.removed
+            self._state = persist(
+                self.directory, model=self.embedder.name, ids=ids, vectors=vectors, hashes=hashes,
+                texts=texts, grow_from=old if not rebuilt else None, fresh=fresh,
+                dead=plan.changed + plan.removed, settings=self._faiss_settings, previous=self.manifest(),
             )
-            self._state = state
             journal.clear()
             return plan.report(reason, resumed)
 
-    def _embed(
-        self,
-        entries: Sequence[IndexEntry],
-        journal: Journal,
-        dim: int,
-        progress: Callable[[int], None] | None,
-        on_start: Callable[[int], None] | None,
-    ) -> tuple[np.ndarray, int]:
-        """Vectors for `entries` (row order) and how many came from the journal.
-
-        Texts go to the model longest first, like one `encode_batched` call, but in
-        journal chunks; a job of at most one chunk is not journaled (a kill costs
-        less than re-reading it would save)."""
-        known = journal.load() if len(entries) > self.journal_every else {}
-        need = [i for i, e in enumerate(entries) if e.hash not in known]
-        if on_start is not None:
-            on_start(len(need))
-        out = np.empty((len(entries), dim), dtype=np.float32)
-        for i, e in enumerate(entries):
-            if e.hash in known:
-                out[i] = known[e.hash]
-        need.sort(key=lambda i: -len(entries[i].text))
-        step = self.journal_every if len(entries) > self.journal_every else max(len(need), 1)
-        for start in range(0, len(need), step):
-            rows = need[start : start + step]
-            vecs = encode_batched(self.embedder, [entries[i].text for i in rows], dim, self.batch_size, progress)
-            if len(entries) > self.journal_every:
-                journal.append([entries[i].hash for i in rows], vecs)
-            out[rows] = vecs
-        return out, len(entries) - len(need)
-    def _read_only_sync(
-        self, entries: Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]]
-    ) -> SyncReport:
+    def _read_only_sync(self, entries: Entries) -> SyncReport:
         """`sync` where the folder cannot be written: fine when the index is already up
         to date (searching needs no write), else one clear IndexStateError."""
         with self._lock(exclusive=False):
@@ -339,60 +255,6 @@ class SearchIndex:
     def _build_faiss(self, ids: np.ndarray, vectors: np.ndarray) -> Any:
         """A fresh FAISS index with this index's settings (benchmarks time it)."""
         return build_faiss(ids, vectors, self._faiss_settings)
-
-    def _persist(
-        self,
-        ids: np.ndarray,
-        vectors: np.ndarray,
-        hashes: dict[int, str],
-        texts: list[str],
-        grow_from: IndexState | None,
-        fresh: dict[int, int],
-        dead: int,
-    ) -> IndexState:
-        import faiss
-
-        d = self.directory
-        with temp_dir(d) as tmp:
-            index, stale = grow_or_build(ids, vectors, grow_from, fresh, dead, self._faiss_settings)
-            faiss.write_index(index, str(tmp / FAISS))
-            save_npy(tmp / IDS, ids)
-            save_npy(tmp / VECTORS, vectors)
-            fsync_write(
-                tmp / HASHES,
-                json.dumps({str(i): h for i, h in hashes.items()}, indent=0).encode("utf-8"),
-            )
-            bm25 = save_bm25(tmp / BM25_DIR, texts)
-            kind = index_type(index)
-            manifest = build_manifest(
-                folder=tmp,
-                model=self.embedder.name,
-                dimension=int(vectors.shape[1]),
-                count=len(ids),
-                index_type=kind,
-                hashes=hashes,
-                hnsw=(
-                    {"M": self.hnsw_m, "efConstruction": self.ef_construction, "efSearch": self.ef_search}
-                    if kind == "hnsw"
-                    else None
-                ),
-                faiss_ntotal=int(index.ntotal),
-                stale=stale,
-                previous=self.manifest(),
-            )
-            manifest["ivf"] = ivf_info(index, self._faiss_settings)
-            commit(tmp, d, (*SIZED_FILES, BM25_DIR), MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
-
-        return IndexState(
-            manifest=manifest,
-            ids=ids,
-            vectors=vectors,
-            hashes=hashes,
-            faiss_index=index,
-            bm25=bm25,
-            row_of=row_index(ids),
-            stamp=manifest_stamp(d),
-        )
 
     # ------------------------------------------------------------------ searching
 
@@ -412,50 +274,9 @@ class SearchIndex:
         restricts results to those ids and still returns up to k of them.
         Raises IndexStateError if the index is missing or stale.
         """
-        if mode not in ("hybrid", "dense", "lexical"):
-            raise ValueError(f"unknown search mode {mode!r}; use hybrid, dense or lexical")
-        state = self._loaded()
-        n = int(state.ids.shape[0])
-        if k <= 0 or n == 0:
-            return []
-        rows: np.ndarray | None = None
-        if allowed_ids is not None:
-            rows = np.array(
-                sorted({state.row_of[int(i)] for i in allowed_ids if int(i) in state.row_of}),
-                dtype=np.int64,
-            )
-            if rows.size == 0:
-                return []
-        pool = n if rows is None else int(rows.size)
-        k = min(k, pool)
-
-        if mode == "lexical":
-            lex = lexical_scores(state.bm25, n, query)
-            cand = top_lexical_rows(lex, rows, k)
-            return [Hit(int(state.ids[r]), float(lex[r]), None, float(lex[r])) for r in cand]
-
-        qvec = self._query_vector(query)
-        if mode == "dense":
-            cand_rows, cand_scores = dense_top(state, qvec, k, rows, self._faiss_settings)
-            return [
-                Hit(int(state.ids[r]), float(s), float(s), None) for r, s in zip(cand_rows, cand_scores)
-            ]
-
-        # hybrid: candidates from both sides, then both scores computed exactly for each.
-        depth = min(pool, max(50, 5 * k))
-        dense_rows, _ = dense_top(state, qvec, depth, rows, self._faiss_settings)
-        lex = lexical_scores(state.bm25, n, query)
-        lex_rows = top_lexical_rows(lex, rows, depth)
-        cand = np.array(sorted(set(dense_rows.tolist()) | set(lex_rows.tolist())), dtype=np.int64)
-        dense = np.asarray(state.vectors[cand] @ qvec, dtype=np.float64)
-        lexical = lex[cand].astype(np.float64)
-        fused = fuse(dense, lexical, fusion or self.fusion, weights or self.weights, self.rrf_k)
-        order = sorted(range(len(cand)), key=lambda j: (-fused[j], -dense[j], int(state.ids[cand[j]])))
-        return [
-            Hit(int(state.ids[cand[j]]), float(fused[j]), float(dense[j]), float(lexical[j]))
-            for j in order[:k]
-        ]
-
-    def _query_vector(self, query: str) -> np.ndarray:
-        vec = np.asarray(self.query_embedder.encode([query]), dtype=np.float32)
-        return normalize_rows(vec)[0]
+        check_mode(mode)
+        return search_state(
+            self._loaded(), query, k, mode, allowed_ids,
+            query_vector=lambda q: query_vector(self.query_embedder, q), settings=self._faiss_settings,
+            fusion=fusion or self.fusion, weights=weights or self.weights, rrf_k=self.rrf_k,
+        )

@@ -533,12 +533,12 @@ def test_a_full_disk_stops_the_batch_with_one_message_and_a_summary(run_cli, mak
 def test_no_space_for_the_index_still_prints_the_summary(run_cli, make_prompt, tmp_path, monkeypatch):
     import errno
 
-    import indexer.store
+    import indexer.store_write
 
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(indexer.store, "save_npy", full)
+    monkeypatch.setattr(indexer.store_write, "save_npy", full)
     result = run_cli("ingest", str(write_corpus(tmp_path / "c", make_prompt)))
     assert result.exit_code == 1
     errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
