@@ -21,12 +21,33 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 import modelkb.config  # noqa: E402,F401  (sets the offline environment before torch loads)
+
+
+BEIR_TINY = ROOT / "tests" / "data" / "beir_tiny"
+
+
+def bench_beir_tiny(embedder: Any) -> dict[str, Any]:
+    """`make bench` section `beir_tiny`: `modelkb eval` metrics on tests/data/beir_tiny."""
+    from measure import say
+    from modelkb.evaluate import evaluate_beir
+
+    report = evaluate_beir(BEIR_TINY, embedder=embedder)
+    say(f"beir_tiny: {json.dumps(report.metrics())}")
+    return report.as_dict()
+
+
+def beir_tiny_line(section: dict[str, Any]) -> str:
+    """The `beir_tiny` section in the `make bench` summary."""
+    m = section["metrics"]
+    return "beir_tiny " + ", ".join(
+        f"{mode}: nDCG@10 {v['ndcg@10']:.3f} MRR@10 {v['mrr@10']:.3f} R@100 {v['recall@100']:.3f}" for mode, v in m.items())
 
 
 def main() -> int:
@@ -76,7 +97,7 @@ def main() -> int:
             run(f"synthetic-{args.docs}", synth,
                 f"SYNTHETIC corpus from benchmarks/synth_beir.py (seed {args.seed}; {info['judgments']} judgments): "
                 "no real BEIR dataset is available offline")
-        run("beir_tiny", ROOT / "tests" / "data" / "beir_tiny", "30 hand-written documents, 8 judged queries")
+        run("beir_tiny", BEIR_TINY, "30 hand-written documents, 8 judged queries")
         for path in args.dataset:
             run(path.resolve().name, path, f"BEIR folder {path}")
 

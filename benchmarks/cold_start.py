@@ -24,8 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +36,7 @@ for p in (str(ROOT), str(BENCH)):
     if p not in sys.path:
         sys.path.insert(0, p)
 import modelkb.config  # noqa: E402,F401  (sets the offline environment before torch loads)
+from measure import median_runs, wall_runs  # noqa: E402
 
 QUESTION = "sharpen a blurry photo of a car"
 HEAVY = ("torch", "sentence_transformers", "transformers", "onnxruntime", "alembic", "scipy.sparse", "ftfy")
@@ -60,12 +59,8 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _median_wall(cmd: list[str], env: dict[str, str], repeats: int) -> dict[str, Any]:
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=ROOT)
-        runs.append(time.perf_counter() - t0)
-    return {"median_s": round(statistics.median(runs), 3), "runs_s": [round(r, 3) for r in runs]}
+    median, runs = median_runs(wall_runs(cmd, env, repeats, cwd=ROOT))
+    return {"median_s": median, "runs_s": runs}
 
 
 def _search(home: Path, repeats: int, work: Path) -> dict[str, Any]:

@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from measure import ROOT, median_runs, modelkb_command, wall_runs
+
 QUERIES = [
     "sharpen a blurry photo of a car", "upscale a low resolution face", "remove rain streaks from an image",
     "generate a photorealistic product shot", "denoise a night photo", "restore an old scratched photograph",
@@ -43,11 +44,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _cli() -> list[str]:
-    exe = Path(sys.executable).with_name("modelkb")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "modelkb.cli"]
 
 
 def _get(conn: http.client.HTTPConnection, path: str) -> bytes:
@@ -73,7 +69,7 @@ def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int
     env.pop("MODELKB_NO_SERVER", None)
     port = _free_port()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(_cli() + ["serve", "--port", str(port)], env=env, cwd=ROOT,
+    proc = subprocess.Popen(modelkb_command() + ["serve", "--port", str(port)], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     out: dict[str, Any] = {"loadavg_start": _load()}
     try:
@@ -138,19 +134,13 @@ def bench_serve(home: Path, prompt_files: list[Any] | None = None, searches: int
                     a_samples.append(time.perf_counter() - t)
             out["http_answer"] = _pct(a_samples)
 
-        def cli_runs(extra: list[str]) -> list[float]:
-            runs = []
-            for _ in range(cli_repeats):
-                t = time.perf_counter()
-                subprocess.run(_cli() + extra + ["search", "sharpen a blurry photo of a car", "-k", "5"],
-                               env=env, cwd=ROOT, check=True, capture_output=True)
-                runs.append(time.perf_counter() - t)
-            return runs
+        def cli_runs(extra: list[str]) -> dict[str, Any]:
+            search = ["search", "sharpen a blurry photo of a car", "-k", "5"]
+            median, runs = median_runs(wall_runs(modelkb_command() + extra + search, env, cli_repeats, cwd=ROOT))
+            return {"median": median, "runs": runs}
 
-        with_server = cli_runs([])
-        without = cli_runs(["--no-server"])
-        out["cli_search_with_server_s"] = {"median": round(statistics.median(with_server), 3), "runs": [round(r, 3) for r in with_server]}
-        out["cli_search_without_server_s"] = {"median": round(statistics.median(without), 3), "runs": [round(r, 3) for r in without]}
+        out["cli_search_with_server_s"] = cli_runs([])
+        out["cli_search_without_server_s"] = cli_runs(["--no-server"])
         conn.close()
     finally:
         proc.send_signal(signal.SIGINT)

@@ -8,7 +8,7 @@ file's ranking and a catalog search agree on what "hybrid" means.
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 
@@ -123,15 +123,22 @@ def minmax(scores: np.ndarray) -> np.ndarray:
     return (s - lo) / (hi - lo)
 
 
-def fuse_weighted(score_arrays: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
-    """Weighted sum of min-max-normalized score arrays (keeps score margins, unlike RRF)."""
+def _weighted_sum(
+    score_arrays: Sequence[np.ndarray], weights: Sequence[float], normalize: Callable[[np.ndarray], np.ndarray], name: str
+) -> np.ndarray:
+    """Sum of `weights[i] * normalize(score_arrays[i])`: the one body of both score fusions."""
     arrays = [np.asarray(a, dtype=np.float64).ravel() for a in score_arrays]
     if len(arrays) != len(weights):
         raise ValueError(f"{len(arrays)} score arrays but {len(weights)} weights")
-    fused = _zeros_for(arrays, "fuse_weighted")
+    fused = _zeros_for(arrays, name)
     for a, w in zip(arrays, weights):
-        fused += float(w) * minmax(a)
+        fused += float(w) * normalize(a)
     return fused
+
+
+def fuse_weighted(score_arrays: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Weighted sum of min-max-normalized score arrays (keeps score margins, unlike RRF)."""
+    return _weighted_sum(score_arrays, weights, minmax, "fuse_weighted")
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -149,13 +156,7 @@ def zscore(scores: np.ndarray) -> np.ndarray:
 
 def fuse_zscore(score_arrays: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
     """Weighted sum of z-score-normalized score arrays."""
-    arrays = [np.asarray(a, dtype=np.float64).ravel() for a in score_arrays]
-    if len(arrays) != len(weights):
-        raise ValueError(f"{len(arrays)} score arrays but {len(weights)} weights")
-    fused = _zeros_for(arrays, "fuse_zscore")
-    for a, w in zip(arrays, weights):
-        fused += float(w) * zscore(a)
-    return fused
+    return _weighted_sum(score_arrays, weights, zscore, "fuse_zscore")
 
 
 def fuse(

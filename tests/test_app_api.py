@@ -12,23 +12,15 @@ from catalog.errors import BadInput, ModelkbError, NotFound, Unavailable
 from modelkb.app import App
 from modelkb.config import load_settings
 from modelkb.inputs import InputFile
+from sample_prompts import BLUR
 
 ROOT = Path(__file__).resolve().parent.parent
-
-PROMPT = dict(
-    question="Which model removes motion blur from a photo?",
-    models=[{"name": "Deblur-MIMO-UNet-RealBlur", "paper": "https://arxiv.org/abs/2108.05054",
-             "github": "https://github.com/chosj95/MIMO-UNet",
-             "summary": "A multi-input multi-output U-Net. It removes motion blur from real photos."}],
-    papers=[{"name": "Rethinking Coarse-to-Fine Approach in Single Image Deblurring",
-             "paper": "https://arxiv.org/abs/2108.05054", "summary": "Coarse-to-fine deblurring revisited."}],
-)
 
 
 @pytest.fixture
 def app(fake_embedder, make_prompt) -> App:
     a = App(load_settings(), embedder=fake_embedder)
-    a.ingest([InputFile.of_bytes("blur.txt", make_prompt(**PROMPT).encode())], index=True)
+    a.ingest([InputFile.of_bytes("blur.txt", make_prompt(**BLUR).encode())], index=True)
     yield a
     a.close()
 
@@ -61,9 +53,9 @@ def test_no_orm_object_crosses_the_app_api(app, make_prompt):
         "item": app.item("Deblur-MIMO-UNet-RealBlur"),
         "search": app.search("motion blur", k=5),
         "search_filtered": app.search("motion blur", kind="paper"),
-        "answer": app.answer_text(make_prompt(**PROMPT), name="p.txt"),
+        "answer": app.answer_text(make_prompt(**BLUR), name="p.txt"),
         "ask": app.ask("remove motion blur"),
-        "ingest": app.ingest([InputFile.of_bytes("again.txt", make_prompt(**PROMPT).encode())]),
+        "ingest": app.ingest([InputFile.of_bytes("again.txt", make_prompt(**BLUR).encode())]),
     }
     for name, value in results.items():
         _assert_plain(value, name)

@@ -13,6 +13,7 @@ from modelkb.app import App  # noqa: E402
 from modelkb.config import load_settings  # noqa: E402
 from modelkb.inputs import InputFile  # noqa: E402
 from modelkb.server import create_app  # noqa: E402
+from sample_prompts import BLUR  # noqa: E402
 
 XSS_NAME = '"><img src=x onerror=alert(1)>Evil-Model'
 XSS_SUMMARY = "Removes blur. <script>alert('summary')</script> It deblurs photos."
@@ -21,14 +22,6 @@ XSS_PROMPT = dict(
     models=[{"name": XSS_NAME, "github": "https://github.com/evil/model", "summary": XSS_SUMMARY}],
     papers=[{"name": "<script>alert('paper')</script> Deblurring Paper", "paper": "https://arxiv.org/abs/2108.05054",
              "summary": '"><img src=x onerror=alert(2)> A paper on deblurring.'}],
-)
-BLUR = dict(
-    question="Which model removes motion blur from a photo?",
-    models=[{"name": "Deblur-MIMO-UNet-RealBlur", "paper": "https://arxiv.org/abs/2108.05054",
-             "github": "https://github.com/chosj95/MIMO-UNet",
-             "summary": "A multi-input multi-output U-Net. It removes motion blur from real photos."}],
-    papers=[{"name": "Rethinking Coarse-to-Fine Approach in Single Image Deblurring",
-             "paper": "https://arxiv.org/abs/2108.05054", "summary": "Coarse-to-fine deblurring revisited."}],
 )
 
 
