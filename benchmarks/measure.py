@@ -125,3 +125,8 @@ def machine() -> dict[str, Any]:
         "faiss_threads": faiss.omp_get_max_threads(),
         "loadavg_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def say_at(msg: str) -> None:
+    """Progress on stderr with the wall-clock time, for runs that last many minutes."""
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)

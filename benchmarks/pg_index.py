@@ -171,14 +171,14 @@ def ann_grown(server, embedder, n: int, kinds: tuple[str, ...] = ("halfvec", "ve
     """
     from sqlalchemy import text
 
-    import ann_scale
+    from ann_vectors import grown, real_texts
     from scifact import find_scifact
 
-    texts, query_texts = ann_scale.real_texts(SCIFACT if SCIFACT.is_dir() else find_scifact())
+    texts, query_texts = real_texts(SCIFACT if SCIFACT.is_dir() else find_scifact())
     real = np.asarray(embedder.encode(texts, batch_size=64), dtype=np.float32)
     qvecs = np.asarray(embedder.encode(query_texts, batch_size=64), dtype=np.float32)
     embedder.save()
-    x = np.asarray(ann_scale.grown(real, n, ann_scale.BENCH / "work" / "grown"), dtype=np.float32)
+    x = np.asarray(grown(real, n, ROOT / "benchmarks" / "work" / "grown"), dtype=np.float32)
     ids = np.arange(1, n + 1)
     import faiss
 
