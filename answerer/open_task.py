@@ -37,15 +37,27 @@ GENERIC_WORDS = frozenset(
     towards using based end-to-end approach method methods framework benchmark dataset datasets study
     revisiting rethinking improving improved better general generalist accurate real-time everything
     beyond self-supervised supervised unsupervised weakly weakly-supervised semi-supervised learned
-    scalable modern effective powerful universal state-of-the-art novel""".split()
+    scalable modern effective powerful universal state-of-the-art novel processing sensing""".split()
 )
 GENERIC_STEMS = frozenset(phrase_stems(w)[-1] for w in GENERIC_WORDS if phrase_stems(w))
 #: Nouns with a task-like ending that name a thing, not something done ("graph attention").
 THING_NOUNS = frozenset(
     """question attention function position condition solution collection station motion caption
     information representation foundation documentation instruction distribution population relation
-    section nothing something everything anything thing string setting""".split()
+    section nothing something everything anything thing string setting reaction""".split()
 )
+#: Agent nouns a title names its system by ("Scene Text Detector"): the task is what it does.
+AGENT_NOUNS: dict[str, str] = {
+    "detector": "detection", "detectors": "detection", "recognizer": "recognition", "classifier": "classification",
+    "estimator": "estimation", "tracker": "tracking", "segmenter": "segmentation", "translator": "translation",
+    "predictor": "prediction", "forecaster": "forecasting", "summarizer": "summarization",
+    "generator": "generation", "reviewer": "review", "parser": "parsing", "captioner": "captioning",
+}
+#: Task nouns that are not nominalizations and end no glossary task name ("code review").
+EXTRA_HEADS = frozenset({"review"})
+#: Endings of an adjective ("interpretable", "logical", "bayesian"): an adjective before a task noun
+#: in one title is more often a claim about the method ("Interpretable Prediction") than a task name.
+_ADJECTIVE = re.compile(r"(?:able|ible|al|ic|ive|ous|ian|ful|less)$")
 #: Nominal endings of a task noun ("translation", "assessment", "tracking", "analysis"); singular:
 #: a task is named by what is done, not by what results ("predictions", "comments").
 _NOMINAL = re.compile(r"(?:tion|ment|ing|sis)$")
@@ -80,7 +92,14 @@ def _is_head(word: str, heads: frozenset[str]) -> bool:
     """A task noun: a glossary task name's last word ("super-resolution", not "high-resolution"),
     or a nominalization ("registration")."""
     low = word.casefold()
-    return low in heads or ("-" not in low and len(low) > 5 and bool(_NOMINAL.search(low)))
+    return low in heads or low in EXTRA_HEADS or ("-" not in low and len(low) > 5 and bool(_NOMINAL.search(low)))
+
+
+def _described(phrase: str) -> bool:
+    """Only adjectives before the task noun ("interpretable prediction", "bayesian personalized
+    ranking"): how a method does it, not what is done to what."""
+    words = phrase.split()[:-1]
+    return bool(words) and all(_ADJECTIVE.search(w) or w.endswith("ed") for w in words)
 
 
 def _verb_like(word: str) -> bool:
@@ -101,7 +120,7 @@ def _runs(text: str, question_words: set[str]) -> list[tuple[list[str], str]]:
                 out.append((cur, low))
             cur = []
             continue
-        cur.append(tok)
+        cur.append(AGENT_NOUNS.get(low, tok))  # "Scene Text Detector" does scene text detection
     if cur:
         out.append((cur, ""))
     return out
@@ -119,9 +138,13 @@ def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str]
             obj = [w.casefold() for w in runs[k + 1][0][:3]]
             if len(obj) == len(runs[k + 1][0]) and not _is_head(obj[-1], heads) and obj[0] not in GENERIC_WORDS:
                 found[" ".join([*obj, head])] = None
+        # "Sound Event Localization and Detection": two task nouns joined by "and" name one task
+        joined = (after == "and" and k + 1 < len(runs) and len(runs[k + 1][0]) == 1
+                  and _is_head(runs[k + 1][0][0], heads) and _is_head(head, heads))
         for j, word in enumerate(run):
             if not _is_head(word, heads) or word.casefold() in THING_NOUNS:
                 continue
+            tail = ["and", runs[k + 1][0][0].casefold()] if joined and j == len(run) - 1 else []
             for n in range(MIN_WORDS, MAX_WORDS + 1):
                 i = j - n + 1
                 if i < 0:
@@ -133,6 +156,8 @@ def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str]
                 if all(w in GENERIC_WORDS for w in words[:-1]):
                     continue
                 found[" ".join(words)] = None
+                if tail:
+                    found[" ".join([*words, *tail])] = None
     return list(found)
 
 
@@ -254,8 +279,11 @@ def open_tasks(
             continue  # "machine learning", "geometric deep learning": a field, not a task
         n = len(key)
         share = sum(1 for w in key if w in q_stems) / n
-        if len(users) < MIN_ITEMS and share < 0.5 and not entry["lead"]:
-            continue  # one item's phrase that the question does not echo is no task name
+        if len(users) < MIN_ITEMS and share < 0.5 and (not entry["lead"] or _described(entry["name"])):
+            # one item's phrase that the question does not echo is no task name, unless it is in the
+            # title of an item closest to the question and names more than how (a claim about the
+            # method: "interpretable prediction", "logical reasoning")
+            continue
         in_q = find_phrases(q_stems, [(entry["name"], 1.0)])
         words = 1.0 - math.exp(-(min(1.5, 1.0 + 0.25 * (n - 1)) if in_q else 0.5 * share) / 1.2)
         ranked = sorted(entry["items"], key=lambda x: -x[0])

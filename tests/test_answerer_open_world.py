@@ -309,6 +309,36 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     assert "fills missing" not in candidate_phrases("It fills missing values.", heads)
 
 
+def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
+    from answerer.open_task import candidate_phrases, task_heads
+
+    heads = task_heads(load_taxonomy())
+    # a title that names its system ("Detector", "Reviewer") names what the system does
+    assert "scene text detection" in candidate_phrases("EAST: An Efficient and Accurate Scene Text Detector", heads)
+    assert "code review" in candidate_phrases("CodeReviewer: Pre-Training for Automating Code Review Activities", heads)
+    # two task nouns joined by "and" are one task
+    seld = "Sound Event Localization and Detection of Overlapping Sources Using Convolutional Recurrent Networks"
+    assert "sound event localization and detection" in candidate_phrases(seld, heads)
+    # a chemical reaction is a thing, not something done
+    assert "organic reaction" not in candidate_phrases("Predicting the outcome of an organic reaction", heads)
+
+
+def test_a_claim_about_the_method_in_one_title_is_no_task_name():
+    from answerer.open_task import open_tasks
+    from answerer.item_evidence import ROLE_WEIGHT
+
+    tax = load_taxonomy()
+    items = [ItemRecord(key="p0", kind="paper", name="Crystal Graph Networks for an Accurate and Interpretable "
+                        "Prediction of Material Properties"),
+             ItemRecord(key="p1", kind="paper", name="Facial Video Forgery Detection Network")]
+    found = {o.name for o in open_tasks("Which model screens crystal structures, and which spots faked faces?",
+                                        as_candidates(items), [0.9, 0.8], ROLE_WEIGHT, tax)}
+    # only adjectives before the task noun say how, not what: one title is not enough
+    assert "interpretable prediction" not in found
+    # a phrase that names what is done to what, in the title of a closest item, still counts
+    assert "facial video forgery detection" in found
+
+
 def test_a_phrase_several_items_use_competes_with_the_glossary_without_a_model():
     from answerer.open_task import open_tasks
     from answerer.item_evidence import ROLE_WEIGHT
