@@ -116,12 +116,12 @@ def main() -> int:
     ap.add_argument("--only", default="", help="comma list of index kinds to (re)measure at every size: "
                     "flat,hnsw,ivf-flat,ivf-sq8,ivf-pq,sq8 (with --merge the other rows are kept)")
     ap.add_argument("--hnsw", default="", help="HNSW settings M:efConstruction,... (default 16:40,32:80)")
-    ap.add_argument("--cache", type=Path, default=BENCH / "work" / "grown",
+    ap.add_argument("--cache", default=str(BENCH / "work" / "grown"),
                     help="where the grown vectors are kept as .npy (git-ignored); '' to not keep them")
     args = ap.parse_args()
     only = {k.strip() for k in args.only.split(",") if k.strip()} or None
     hnsw = [tuple(int(v) for v in s.split(":")) for s in args.hnsw.split(",") if s.strip()] or None
-    cache = args.cache if str(args.cache) else None
+    cache = Path(args.cache) if args.cache else None  # (Path("") would be ".", the working folder)
 
     from embed_cache import CachedEmbedder
     from indexer.embedder import SentenceTransformerEmbedder

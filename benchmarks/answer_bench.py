@@ -49,8 +49,8 @@ def bench_answer(files: list, embedder: Any, count: int) -> dict[str, Any]:
                     "each pass starts with a cold answerer embedding cache"}
 
 
-def answer_line(v: dict[str, Any]) -> str:
+def answer_lines(v: dict[str, Any]) -> list[str]:
     """The `answer` section in the run summary."""
-    return (f"answer    {v['skipped']}" if "skipped" in v else
+    return [(f"answer    {v['skipped']}" if "skipped" in v else
             f"answer    {v['files']} files: {v['files_per_s']:.1f} files/s ({v['ms_per_file']:.0f} ms/file; "
-            f"{v['ms_per_file_1_thread']:.0f} ms/file with 1 thread)")
+            f"{v['ms_per_file_1_thread']:.0f} ms/file with 1 thread)")]

@@ -43,11 +43,11 @@ def bench_beir_tiny(embedder: Any) -> dict[str, Any]:
     return report.as_dict()
 
 
-def beir_tiny_line(section: dict[str, Any]) -> str:
+def beir_tiny_lines(section: dict[str, Any]) -> list[str]:
     """The `beir_tiny` section in the `make bench` summary."""
     m = section["metrics"]
-    return "beir_tiny " + ", ".join(
-        f"{mode}: nDCG@10 {v['ndcg@10']:.3f} MRR@10 {v['mrr@10']:.3f} R@100 {v['recall@100']:.3f}" for mode, v in m.items())
+    return ["beir_tiny " + ", ".join(
+        f"{mode}: nDCG@10 {v['ndcg@10']:.3f} MRR@10 {v['mrr@10']:.3f} R@100 {v['recall@100']:.3f}" for mode, v in m.items())]
 
 
 def main() -> int:

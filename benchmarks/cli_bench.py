@@ -33,6 +33,6 @@ def bench_cli(home: Path, repeats: int = 3) -> dict[str, Any]:
     }
 
 
-def cli_line(v: dict[str, Any]) -> str:
+def cli_lines(v: dict[str, Any]) -> list[str]:
     """The `cli` section in the run summary."""
-    return f"cli       --help {v['help_s']:.2f}s, first search {v['first_search_s']:.2f}s (median of 3, cold process)"
+    return [f"cli       --help {v['help_s']:.2f}s, first search {v['first_search_s']:.2f}s (median of 3, cold process)"]

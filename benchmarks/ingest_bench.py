@@ -124,7 +124,7 @@ def ingest_lines(i: dict[str, Any]) -> list[str]:
     ]
 
 
-def reingest_line(i: dict[str, Any]) -> str:
+def reingest_lines(i: dict[str, Any]) -> list[str]:
     """The `reingest` section in the run summary."""
-    return (f"reingest  {i['files_unchanged']}/{i['files']} unchanged, embedded {i['embedded']} "
-            f"[{'ok' if i['ok'] else 'FAIL'}] in {i['ingest_s'] + i['sync_s']:.1f}s ({i['files_per_s']:.0f} files/s)")
+    return [(f"reingest  {i['files_unchanged']}/{i['files']} unchanged, embedded {i['embedded']} "
+            f"[{'ok' if i['ok'] else 'FAIL'}] in {i['ingest_s'] + i['sync_s']:.1f}s ({i['files_per_s']:.0f} files/s)")]

@@ -43,7 +43,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
@@ -51,15 +51,27 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 import modelkb.config  # noqa: E402,F401  (sets the offline environment before torch loads)
 
-from answer_bench import answer_line, bench_answer  # noqa: E402
-from beir import beir_tiny_line, bench_beir_tiny  # noqa: E402
-from cli_bench import bench_cli, cli_line  # noqa: E402
+from answer_bench import answer_lines, bench_answer  # noqa: E402
+from beir import beir_tiny_lines, bench_beir_tiny  # noqa: E402
+from cli_bench import bench_cli, cli_lines  # noqa: E402
 from faiss_bench import bench_faiss, faiss_lines  # noqa: E402
-from ingest_bench import bench_ingest, bench_reingest, ingest_lines, reingest_line  # noqa: E402
+from ingest_bench import bench_ingest, bench_reingest, ingest_lines, reingest_lines  # noqa: E402
 from measure import machine  # noqa: E402
 from search_bench import bench_search, search_lines  # noqa: E402
 
 SECTIONS = ("ingest", "reingest", "faiss", "search", "answer", "cli", "serve", "beir_tiny", "scifact", "cold_start")
+
+
+def _section_summaries() -> list[tuple[str, Callable[[dict[str, Any]], list[str]]]]:
+    """Each section's summary lines, in the order the summary prints them."""
+    from cold_start import summary_line as cold_start_line
+    from scifact import summary_lines as scifact_lines
+    from serve_bench import summary_lines as serve_lines
+
+    return [("ingest", ingest_lines), ("reingest", reingest_lines), ("faiss", faiss_lines),
+            ("search", search_lines), ("answer", answer_lines), ("cli", cli_lines),
+            ("cold_start", lambda v: [cold_start_line(v)]), ("serve", serve_lines), ("serve_big", serve_lines),
+            ("beir_tiny", beir_tiny_lines), ("scifact", scifact_lines)]
 
 
 def summary_lines(r: dict[str, Any]) -> list[str]:
@@ -67,34 +79,9 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
     s = r["sections"]
     lines = [f"modelkb bench {r['started']}  ({r['machine']['cpus']} cores, load avg at start "
              f"{r['machine']['loadavg_start'][0]}, total {r['total_s']:.0f}s)"]
-    if "ingest" in s:
-        lines += ingest_lines(s["ingest"])
-    if "reingest" in s:
-        lines.append(reingest_line(s["reingest"]))
-    if "faiss" in s:
-        lines += faiss_lines(s["faiss"])
-    if "search" in s:
-        lines += search_lines(s["search"])
-    if "answer" in s:
-        lines.append(answer_line(s["answer"]))
-    if "cli" in s:
-        lines.append(cli_line(s["cli"]))
-    if "cold_start" in s:
-        from cold_start import summary_line
-
-        lines.append(summary_line(s["cold_start"]))
-    if "serve" in s:
-        from serve_bench import summary_lines as serve_lines
-
-        lines += serve_lines(s["serve"])
-        if "serve_big" in s:
-            lines += serve_lines(s["serve_big"])
-    if "beir_tiny" in s:
-        lines.append(beir_tiny_line(s["beir_tiny"]))
-    if "scifact" in s:
-        from scifact import summary_lines as scifact_lines
-
-        lines += scifact_lines(s["scifact"])
+    for key, section_lines in _section_summaries():
+        if key in s:
+            lines += section_lines(s[key])
     return lines
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, ContextManager, Protocol, Sequence
 import numpy as np
 
 from indexer.embedder import Embedder, encode_batched
-from indexer.index_api import Entries, SyncingIndex, check_mode, fused_hits, hybrid_depth, query_vector
+from indexer.index_api import Entries, Progress, SyncingIndex, check_mode, fused_hits, hybrid_depth, query_vector
 from indexer.records import Hit, IndexEntry, IndexStateError, SyncReport, sync_plan, validated
 from indexer.scoring import DEFAULT_FUSION, DEFAULT_WEIGHTS, RRF_K, Fusion
 from indexer.tokenize import tokenize
@@ -101,13 +101,7 @@ class BackedIndex(SyncingIndex):
     # sync / rebuild: index_api.SyncingIndex. Here a callable is read under the
     # backend's writer lock, so two processes syncing at once embed each text once.
 
-    def _write(
-        self,
-        entries: Entries,
-        progress: Callable[[int], None] | None,
-        force: bool,
-        on_start: Callable[[int], None] | None = None,
-    ) -> SyncReport:
+    def _write(self, entries: Entries, progress: Progress, force: bool, on_start: Progress = None) -> SyncReport:
         if not force:  # nothing to embed or remove: answer without waiting for another writer
             plan = sync_plan(self.backend.stored_hashes(), validated(entries() if callable(entries) else entries))
             if plan.idle:

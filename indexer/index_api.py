@@ -21,6 +21,8 @@ SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 
 #: The entries to index, or a callable that lists them (read while the writer lock is held).
 Entries = Sequence[IndexEntry] | Callable[[], Sequence[IndexEntry]]
+#: A callback told a number of texts (`on_start`: about to be embedded; `progress`: just embedded).
+Progress = Callable[[int], None] | None
 
 
 def check_mode(mode: str) -> None:
@@ -59,12 +61,7 @@ def fused_hits(
 class SyncingIndex:
     """`sync` and `rebuild` for an index class that implements `_write`."""
 
-    def sync(
-        self,
-        entries: Entries,
-        progress: Callable[[int], None] | None = None,
-        on_start: Callable[[int], None] | None = None,
-    ) -> SyncReport:
+    def sync(self, entries: Entries, progress: Progress = None, on_start: Progress = None) -> SyncReport:
         """Bring the index in line with `entries`, embedding only new or changed texts
         and dropping removed items.
 
@@ -77,20 +74,9 @@ class SyncingIndex:
         """
         return self._write(entries, progress, force=False, on_start=on_start)
 
-    def rebuild(
-        self,
-        entries: Entries,
-        progress: Callable[[int], None] | None = None,
-        on_start: Callable[[int], None] | None = None,
-    ) -> SyncReport:
+    def rebuild(self, entries: Entries, progress: Progress = None, on_start: Progress = None) -> SyncReport:
         """Re-embed everything and rewrite the index from scratch."""
         return self._write(entries, progress, force=True, on_start=on_start)
 
-    def _write(
-        self,
-        entries: Entries,
-        progress: Callable[[int], None] | None,
-        force: bool,
-        on_start: Callable[[int], None] | None = None,
-    ) -> SyncReport:
+    def _write(self, entries: Entries, progress: Progress, force: bool, on_start: Progress = None) -> SyncReport:
         raise NotImplementedError

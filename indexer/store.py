@@ -21,7 +21,7 @@ import numpy as np
 from indexer.embedder import Embedder
 from indexer.faiss_index import APPROX_KINDS, APPROX_THRESHOLD, DEFAULT_APPROX, FaissSettings, build_faiss
 from indexer.files import locked, remove_leftovers, writable
-from indexer.index_api import Entries, Mode, SyncingIndex, check_mode, query_vector
+from indexer.index_api import Entries, Progress, Mode, SyncingIndex, check_mode, query_vector
 from indexer.journal import JOURNAL_DIR, JOURNAL_EVERY, Journal
 from indexer.manifest import (
     LOCK,
@@ -180,13 +180,7 @@ class SearchIndex(SyncingIndex):
     # (`SyncReport.resumed`); `rebuild` ignores the journal. A missing, corrupt,
     # foreign (other model / dimension) or inconsistent index is rebuilt.
 
-    def _write(
-        self,
-        entries: Entries,
-        progress: Callable[[int], None] | None,
-        force: bool,
-        on_start: Callable[[int], None] | None = None,
-    ) -> SyncReport:
+    def _write(self, entries: Entries, progress: Progress, force: bool, on_start: Progress = None) -> SyncReport:
         if not writable(self.directory):
             if force:
                 raise IndexStateError(f"cannot rebuild the search index in {self.directory}: the folder is read-only")

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 SEED_STATS = {"documents": 5, "items": 13, "models": 4, "papers": 9, "mentions": 20}
 
 
@@ -119,11 +117,6 @@ def test_search_via_cli(run_cli, db_url, seeds_dir):
 
 
 def test_answer_via_cli(run_cli, db_url, seeds_dir):
-    try:
-        import answerer.compose  # noqa: F401
-        import answerer.render  # noqa: F401
-    except ImportError as exc:
-        pytest.skip(f"answerer not available yet ({exc})")
     seed = seeds_dir / "004_275fda37b4ddce02.txt"
     result = run_cli("--db", db_url, "answer", str(seed), "--format", "json")
     assert result.exit_code == 0, result.output
