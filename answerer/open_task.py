@@ -270,8 +270,11 @@ def open_tasks(
     out: list[OpenTask] = []
     for key, entry in per.items():
         users = {it[1] for it in entry["items"]}
-        if any(_is_inside(key, other) and users <= {it[1] for it in per[other]["items"]} for other in per):
-            continue  # "cloud registration" inside "point cloud registration", used by the same items
+        if any(_is_inside(key, other) and (users <= {it[1] for it in per[other]["items"]}
+                                           or len(per[other]["items"]) >= MIN_ITEMS) for other in per):
+            # "cloud registration" inside "point cloud registration", used by the same items; "text
+            # detection" inside "scene text detection", which two items use: the precise name is kept
+            continue
         is_task, parent = _glossary_relation(entry["name"], taxonomy)
         if is_task is not None:
             continue  # a glossary alias: that task already counts these items

@@ -67,6 +67,9 @@ OPEN_FALLBACK = 0.6
 FALLBACK_CONF = 0.3
 #: Below this confidence no glossary task is asserted.
 MIN_CONFIDENCE = 0.35
+#: A more specific task name must be used by at least `MIN_ITEMS` of this many items closest
+#: to the question to replace the glossary task's name (`_more_specific`).
+SPECIFIC_ITEMS = 4
 #: Cosine (MiniLM) of question vs a task view that means "no relation" / "clearly this task".
 MEANING_RANGE: tuple[float, float] = (0.15, 0.4)
 @dataclass
@@ -186,6 +189,46 @@ def _open_match(named: tuple[OpenTask, float], tax: Taxonomy, ranked: Sequence[s
                      scores={t: round(scores[t], 4) for t in ranked[:6]}, source="items",
                      evidence=[f"the provided {o.items[0]} (its own words)"],
                      guess={t: round(scores[t] / s, 4) for t in ranked[:3] if s > 0 and scores[t] >= 0.5 * s})
+
+
+def _more_specific(match: TaskMatch, phrases: Sequence[tuple[OpenTask, float]], question_vec: np.ndarray | None,
+                   embedder: Embedder | None, cands: Sequence, closeness: Sequence[float], tax: Taxonomy,
+                   ranked: Sequence[str], scores: dict[str, float]) -> TaskMatch:
+    """The glossary task, or a more specific name for the question's task that the items use.
+
+    A glossary entry is a broad heading ("optical character recognition", "audio classification
+    and sound event detection"); the papers closest to a question often name the precise task
+    ("scene text detection", "sound event localization and detection", "symbolic regression").
+    Such a name replaces the glossary's when two or more of the `SPECIFIC_ITEMS` items closest to
+    the question use it, it says more than the glossary task's own names, and the question is at
+    least as close in meaning to it as to the glossary task's name. The glossary task still
+    supplies input and output when the name is a kind of it; a name under another glossary task
+    does not replace this one.
+    """
+    if question_vec is None or embedder is None or not phrases or match.task.id not in tax.tasks:
+        return match
+    task = match.task
+    order = sorted(range(len(cands)), key=lambda i: -closeness[i])[:SPECIFIC_ITEMS]
+    closest = {cands[i].name for i in order}
+    own = set(phrase_stems(task.name.split("(")[0])).union(*(phrase_stems(a) for a in task.aliases))
+    options = [(o, s) for o, s in phrases
+               if o.parent in (None, task.id) and len(closest.intersection(o.items)) >= MIN_ITEMS
+               and not set(o.key) <= own]
+    if not options:
+        return match
+    vecs = embedcache.encode(embedder, [task.name, *(o.name for o, _s in options)])
+    base = float(vecs[0] @ question_vec)
+    close = [(float(v @ question_vec), o, s) for v, (o, s) in zip(vecs[1:], options)]
+    fits = [(c, o, s) for c, o, s in close if c >= base]
+    if not fits:
+        return match
+    _c, o, s = max(fits, key=lambda x: (x[2], x[0]))
+    under = o.parent == task.id
+    return TaskMatch(task=o.as_task(tax, claim_parent=under), qualifier=None, uses=dict(o.uses),
+                     confidence=match.confidence if under else round(min(match.confidence, FALLBACK_CONF), 4),
+                     scores=match.scores, source="items",
+                     evidence=[f"the provided {o.items[0]} and {len(o.items) - 1} more (their own words)"],
+                     guess={t: round(scores[t] / max(s, 1e-9), 4) for t in ranked[:3] if scores[t] >= 0.5 * s})
 
 
 def _evidence(words: float, meaning: float, items: float) -> float:
@@ -329,8 +372,9 @@ def detect_task(
             # the question alone is not enough, but it and what the items are about agree
             # (or the question says nothing and the items are all there is)
             t = tax.tasks[named]
-            return TaskMatch(task=t, qualifier=None, confidence=confidence, scores=top_scores, source="items",
-                             evidence=["the provided " + ev.notes[t.id]] if t.id in ev.notes else [], guess=guess)
+            match = TaskMatch(task=t, qualifier=None, confidence=confidence, scores=top_scores, source="items",
+                              evidence=["the provided " + ev.notes[t.id]] if t.id in ev.notes else [], guess=guess)
+            return _more_specific(match, phrases, qv, embedder, cands, ev.closeness, tax, ranked, scores)
         if own is not None:
             # no glossary task is clearly supported, but the items name one in their own words
             return _open_match(own, tax, ranked, scores, claim_parent=own[0].parent == best_id)
@@ -345,7 +389,7 @@ def detect_task(
         and (kw_raw.get(t, 0) >= ALIAS_WEIGHT or (tax.related(best_id, t) and ev.per_task.get(t, 0.0) >= 0.3))
     ]
     task = tax.tasks[best_id]
-    return TaskMatch(
+    match = TaskMatch(
         task=task,
         qualifier=_qualifier(question, task, tax),
         confidence=confidence,
@@ -355,3 +399,4 @@ def detect_task(
         source="glossary",
         evidence=why,
     )
+    return _more_specific(match, phrases, qv, embedder, cands, ev.closeness, tax, ranked, scores)

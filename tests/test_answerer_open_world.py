@@ -391,3 +391,59 @@ def test_a_task_outside_the_glossary_is_not_given_its_neighbours_name(real_embed
     assert answer.task.id != "code-generation" and answer.task.family == ""
     assert answer.task.id not in load_taxonomy().tasks
     assert answer.ranking[0].name == CODEREVIEWER["name"]
+
+
+# -- a more precise name than the glossary's, when the closest items agree on it ------------
+
+SELD_CRNN = {"name": "Sound Event Localization and Detection of Overlapping Sources Using Convolutional Recurrent "
+                     "Neural Networks", "paper": "https://arxiv.org/abs/1807.00129",
+             "summary": "A convolutional recurrent network that, from multichannel audio, both recognizes which sound "
+                        "events are active and estimates the direction each one arrives from."}
+SELD_DATA = {"name": "A Multi-Room Reverberant Dataset for Sound Event Localization and Detection",
+             "paper": "https://arxiv.org/abs/1905.08546",
+             "summary": "Recordings from a microphone array in five rooms with labeled sound events and their "
+                        "spatial positions, with a baseline that detects and localizes them."}
+DIARIZATION = {"name": "pyannote.audio: neural building blocks for speaker diarization",
+               "paper": "https://arxiv.org/abs/1911.01255",
+               "summary": "An open-source toolkit that segments a recording by who speaks when."}
+AUDIO_CNN = {"name": "CNN Architectures for Large-Scale Audio Classification", "paper": "https://arxiv.org/abs/1609.09430",
+             "summary": "Image classification networks applied to log-mel spectrograms label the sounds in millions "
+                        "of video soundtracks."}
+DB_TEXT = {"name": "Real-time Scene Text Detection with Differentiable Binarization",
+           "paper": "https://arxiv.org/abs/1911.08947",
+           "summary": "Segments text regions of any shape in natural images and binarizes them with a learned "
+                      "threshold, fast enough for real time."}
+EAST = {"name": "EAST: An Efficient and Accurate Scene Text Detector", "paper": "https://arxiv.org/abs/1704.03155",
+        "summary": "A single network predicts word and line boxes of arbitrary orientation directly from street "
+                   "images, without candidate proposals."}
+TROCR = {"name": "TrOCR: Transformer-based Optical Character Recognition with Pre-trained Models",
+         "paper": "https://arxiv.org/abs/2109.10282",
+         "summary": "Reads the text in a cropped line image with an image transformer encoder and a text "
+                    "transformer decoder."}
+
+
+@pytest.mark.real_model
+def test_a_poor_fit_models_prefix_does_not_name_the_task_two_close_papers_name(real_embedder, make_prompt):
+    # the recommended audio tagger names what it does (audio classification); the question and the
+    # two papers closest to it are about where each sound comes from as well
+    doc = _doc(make_prompt, "We put a microphone array in the lab. Can a network classify each sound event and say "
+                            "which direction it came from?",
+               [{"name": "AudioTag-PANNs-CNN14", "paper": "https://arxiv.org/abs/1912.10211"}],
+               [SELD_CRNN, SELD_DATA, AUDIO_CNN])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.id != "audio-classification"
+    assert answer.task.name == "sound event localization and detection"
+    assert answer.task.source == "items" and SELD_CRNN["name"] in answer.task.description
+    assert answer.ranking[0].name in (SELD_CRNN["name"], SELD_DATA["name"])
+
+
+@pytest.mark.real_model
+def test_the_precise_name_two_close_papers_use_heads_the_answer_under_its_glossary_task(real_embedder, make_prompt):
+    doc = _doc(make_prompt, "In street photos I need boxes around the lettering on every shop sign, curved ones too, "
+                            "before OCR reads it. Which detector finds the text regions?",
+               [{"name": "OCR-TrOCR-Printed", "paper": "https://arxiv.org/abs/2109.10282"}], [DB_TEXT, EAST, TROCR])
+    answer = compose(doc, embedder=real_embedder)
+    # the glossary's broader heading (OCR) and the zoo prefix give way to the precise name
+    assert answer.task.name == "scene text detection" and answer.task.id not in load_taxonomy().tasks
+    assert answer.task.family in ("", "document")  # never another family
+    assert answer.ranking[0].name in (DB_TEXT["name"], EAST["name"])
