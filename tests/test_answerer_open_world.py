@@ -447,3 +447,20 @@ def test_the_precise_name_two_close_papers_use_heads_the_answer_under_its_glossa
     assert answer.task.name == "scene text detection" and answer.task.id not in load_taxonomy().tasks
     assert answer.task.family in ("", "document")  # never another family
     assert answer.ranking[0].name in (DB_TEXT["name"], EAST["name"])
+
+
+@pytest.mark.real_model
+def test_a_name_that_says_no_more_than_the_glossary_task_keeps_the_glossary_heading(real_embedder, make_prompt):
+    papers = [{"name": "Image Super-Resolution Using Deep Convolutional Networks", "paper": "https://arxiv.org/abs/1501.00092",
+               "summary": "A small convolutional network learns the mapping from low- to high-resolution images."},
+              {"name": "Enhanced Deep Residual Networks for Single Image Super-Resolution",
+               "paper": "https://arxiv.org/abs/1707.02921",
+               "summary": "A deeper residual network without batch normalization upscales images by 2, 3 and 4 times."},
+              {"name": "Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial Network",
+               "paper": "https://arxiv.org/abs/1609.04802",
+               "summary": "A GAN with a perceptual loss recovers photo-realistic textures when upscaling 4 times."}]
+    doc = _doc(make_prompt, "My old digital camera photos are tiny. Which model makes them four times bigger and sharp?",
+               [{"name": "SR-RealESRGAN-x4plus", "paper": "https://arxiv.org/abs/2107.10833"}], papers)
+    answer = compose(doc, embedder=real_embedder)
+    # "image super-resolution", which all three papers use, is no more precise than the glossary's name
+    assert answer.task.id == "super-resolution" and answer.task.source == "glossary"
