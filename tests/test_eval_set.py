@@ -8,6 +8,7 @@ silently distort every number reported on it.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,7 +20,8 @@ from catalog import parse_file
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "eval"
 SPLITS = ("dev", "test")
-LABELED = SPLITS + ("holdout",)  # holdout: hand-written separately, scored once (its README)
+HELD_OUT = ("holdout", "fresh")  # hand-written separately, each scored once (their READMEs)
+LABELED = SPLITS + HELD_OUT
 FAMILIES = {"image", "video", "3d", "audio", "language", "multimodal", "tabular", "time-series",
             "science", "recommendation", "robotics-rl", "document", "medical", "remote-sensing"}
 INTENTS = {"explain", "compare", "recommend", "multi"}
@@ -104,3 +106,27 @@ def test_committed_files_are_what_the_generator_writes(tmp_path):
         written = {p.name: p.read_bytes() for p in (tmp_path / split).iterdir()}
         committed = {p.name: p.read_bytes() for p in (EVAL / split).iterdir() if p.suffix in (".txt", ".json")}
         assert written == committed, split
+
+
+@pytest.mark.parametrize("split", HELD_OUT)
+def test_held_out_sets_are_what_their_hand_written_sources_build(tmp_path, split):
+    """The committed prompt files must come from benchmarks/<split>/ unchanged, so the
+    numbers reported on them are reproducible from the sources."""
+    out = tmp_path / split
+    out.mkdir()
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / split / "build.py"), str(out)],
+                   check=True, capture_output=True)
+    written = {p.name: p.read_bytes() for p in out.iterdir()}
+    committed = {p.name: p.read_bytes() for p in (EVAL / split).iterdir() if p.suffix in (".txt", ".json")}
+    assert written == committed, split
+    checked = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "check_held_out.py"), str(EVAL / split)],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout.strip().endswith("OK"), checked.stdout + checked.stderr
+
+
+def test_fresh_set_asks_about_tasks_the_holdout_does_not():
+    fresh, holdout = _labels("fresh"), _labels("holdout")
+    names = lambda labels: {n for label in labels.values() for n in (label["task"], *label["accept"])}
+    assert len({label["task"] for label in fresh.values()}) == len(fresh) >= 80
+    assert not {label["task"] for label in fresh.values()} & names(holdout)
+    assert sum(label["poor_fit_recommended"] for label in fresh.values()) >= 0.25 * len(fresh)

@@ -1,8 +1,9 @@
-"""Standalone validator for the held-out prompt set (no modelkb import).
+"""Standalone validator for the hand-written held-out prompt sets (no modelkb import).
 
-    python3 check.py [DIR]
+    python3 benchmarks/check_held_out.py tests/data/eval/holdout
+    python3 benchmarks/check_held_out.py tests/data/eval/fresh
 
-Checks every H###.txt parses into the seed layout (header, quoted question, three
+Checks every F###.txt / H###.txt parses into the seed layout (header, quoted question, three
 numbered instructions, 'Use **only the provided models and papers**', recommended
 models, related papers, 'Answer:'), that labels.json grades exactly the items in each
 file, and the schema rules of tests/data/eval/README.md. Exit status 1 on any error.
@@ -39,7 +40,7 @@ def blocks(section):
 
 def main(d):
     errs = []
-    files = sorted(glob.glob(os.path.join(d, "H*.txt")))
+    files = sorted(glob.glob(os.path.join(d, "[FH]*.txt")))
     labels = json.load(open(os.path.join(d, "labels.json"), encoding="utf-8"))
     if set(os.path.basename(f) for f in files) != set(labels):
         errs.append(f"files vs labels differ: {set(os.path.basename(f) for f in files) ^ set(labels)}")
@@ -113,4 +114,6 @@ def main(d):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))))
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1]))
