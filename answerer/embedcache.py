@@ -12,18 +12,20 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
+
+from indexer.embedder import Embedder
 
 #: Most vectors kept per embedder (384 floats each: ~1.5 KiB).
 MAX_ENTRIES = 20_000
 
-_caches: "weakref.WeakKeyDictionary[Any, OrderedDict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
+_caches: "weakref.WeakKeyDictionary[Embedder, OrderedDict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def encode(embedder: Any, texts: Sequence[str]) -> np.ndarray:
+def encode(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """`embedder.encode(texts)` with repeated texts served from the cache; float32 (n, d)."""
     texts = [t if isinstance(t, str) else str(t) for t in texts]
     try:
@@ -50,5 +52,5 @@ def encode(embedder: Any, texts: Sequence[str]) -> np.ndarray:
                 cache.move_to_end(t)
             rows.append(vec)
     if not rows:
-        return np.zeros((0, int(getattr(embedder, "dimension", 0) or 0)), dtype=np.float32)
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
     return np.vstack(rows).astype(np.float32, copy=False)

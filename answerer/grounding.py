@@ -10,12 +10,18 @@ if there are any.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence, Union
 
+from answerer.answer import Answer, Reference
 from answerer.items import ItemInput, as_candidates
+from answerer.rank import RankedItem
 from catalog.records import ItemRecord, ParsedDocument
 from answerer.evidence import ELLIPSIS
 from catalog.errors import ModelkbError
+
+#: What `check_grounding` checks against: the prompt file's text, its parsed
+#: document, the provided items, or nothing (then only `items=`).
+Source = Union[str, ParsedDocument, Sequence[ItemInput], None]
 
 # Scheme URLs end at whitespace, markdown/HTML delimiters and table pipes.
 _URL = re.compile(r"https?://[^\s<>()\[\]{}|\\\"'`]+", re.IGNORECASE)
@@ -51,10 +57,10 @@ def _records(items: Iterable[ItemInput]) -> list[ItemRecord]:
     return [c.record for c in as_candidates(list(items or ()))]
 
 
-def _source_parts(source: Any, items: Sequence[Any] | None) -> tuple[str, list[Any]]:
+def _source_parts(source: Source, items: Sequence[ItemInput] | None) -> tuple[str, list[ItemRecord]]:
     """(source text, provided item records) from whatever the caller has."""
     text = ""
-    records: list[Any] = []
+    records: list[ItemRecord] = []
     if isinstance(source, str):
         text = source
     elif isinstance(source, ParsedDocument):
@@ -67,7 +73,7 @@ def _source_parts(source: Any, items: Sequence[Any] | None) -> tuple[str, list[A
     return text, records
 
 
-def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = None) -> list[str]:
+def check_grounding(answer: Answer, source: Source, *, items: Sequence[ItemInput] | None = None) -> list[str]:
     """Problems that make `answer` ungrounded in `source`; empty when it is grounded.
 
     `source` is the prompt file's text, its `ParsedDocument`, or the provided
@@ -82,11 +88,10 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
     text, records = _source_parts(source, items)
     corpus_parts = [text]
     allowed: set[str] = set(extract_urls(text))
-    by_name: dict[str, Any] = {}
-    for r in records:
-        name = _norm(getattr(r, "name", ""))
-        by_name[name] = r
-        for value in (getattr(r, "paper_url", None), getattr(r, "github_url", None), getattr(r, "summary", None)):
+    by_name: dict[str, ItemRecord] = {}
+    for record in records:
+        by_name[_norm(record.name)] = record
+        for value in (record.paper_url, record.github_url, record.summary):
             if value:
                 corpus_parts.append(value)
                 allowed.update(extract_urls(value))
@@ -116,15 +121,14 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
         return bool(n) and n in norm_text
 
     cited: list[tuple[str, str]] = []
-    for r in getattr(answer, "ranking", []):
+    for r in answer.ranking:
         cited.append((r.name, "ranking"))
-    for ref in getattr(answer, "references", []):
+    for ref in answer.references:
         cited.append((ref.name, "references"))
-    wf = getattr(answer, "workflow", None)
-    if wf is not None:
-        cited += [(s.item, "workflow") for s in wf.steps if s.item]
-        cited += [(s.name, "workflow") for s in (*wf.supporting, *wf.set_aside)]
-    for sub in getattr(answer, "subquestions", []):
+    wf = answer.workflow
+    cited += [(s.item, "workflow") for s in wf.steps if s.item]
+    cited += [(s.name, "workflow") for s in (*wf.supporting, *wf.set_aside)]
+    for sub in answer.subquestions:
         cited += [(e.item, "sub-question evidence") for e in sub.evidence]
     for name, where in cited:
         if not provided(name):
@@ -132,28 +136,30 @@ def check_grounding(answer: Any, source: Any, *, items: Sequence[Any] | None = N
 
     def check_evidence(item_name: str, sentence: str, where: str) -> None:
         rec = by_name.get(_norm(item_name))
-        haystack = _norm(getattr(rec, "summary", "") if rec is not None else text)
+        haystack = _norm(rec.summary if rec is not None else text)
         if not by_name and not text:
             return
         if _norm(sentence.removesuffix(ELLIPSIS)) not in haystack:  # a clipped quote is a verbatim prefix
             problems.append(f"{where}: evidence for {item_name!r} is not in its summary: {sentence[:80]!r}")
 
-    for r in getattr(answer, "ranking", []):
+    for r in answer.ranking:
         for e in r.evidence:
             check_evidence(r.name, e, "ranking")
-    for sub in getattr(answer, "subquestions", []):
-        for e in sub.evidence:
-            check_evidence(e.item, e.sentence, "sub-question")
+    for sub in answer.subquestions:
+        for ev in sub.evidence:
+            check_evidence(ev.item, ev.sentence, "sub-question")
 
     if by_name:
-        for r in (*getattr(answer, "ranking", []), *getattr(answer, "references", [])):
-            rec = by_name.get(_norm(r.name))
+        shown: list[RankedItem | Reference] = [*answer.ranking, *answer.references]
+        for cited_item in shown:
+            rec = by_name.get(_norm(cited_item.name))
             if rec is None:
                 continue
-            for attr in ("paper_url", "github_url"):
-                if getattr(r, attr) != getattr(rec, attr, None):
-                    problems.append(f"{attr} of {r.name!r} differs from the provided one")
-        ranked = {_norm(r.name) for r in getattr(answer, "ranking", [])}
+            if cited_item.paper_url != rec.paper_url:
+                problems.append(f"paper_url of {cited_item.name!r} differs from the provided one")
+            if cited_item.github_url != rec.github_url:
+                problems.append(f"github_url of {cited_item.name!r} differs from the provided one")
+        ranked = {_norm(r.name) for r in answer.ranking}
         for name in by_name:
             if name not in ranked:
                 problems.append(f"provided item missing from the ranking: {name!r}")

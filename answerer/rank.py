@@ -241,7 +241,7 @@ def _fit(
 
 
 def _display_evidence(
-    i: int, sentences: list[str], v: _Vectors, feats: SentenceFeatures, ev_lex: list[float],
+    i: int, sentences: list[str], v: Vectors, feats: SentenceFeatures, ev_lex: list[float],
     ev_intents: set[str], lo: int, has_subqs: bool,
 ) -> list[str]:
     """The item's best sentences for display (not a ranking signal): the question's

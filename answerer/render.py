@@ -16,6 +16,8 @@ import re
 from dataclasses import asdict
 from typing import Any
 
+from answerer.answer import Answer
+from answerer.rank import RankedItem
 from answerer.taxonomy import INTENT_DESCRIPTIONS
 
 NOT_PROVIDED = "not provided"
@@ -28,7 +30,7 @@ _WEB_LINK = re.compile(r"^https?://[^\s/?#<>]", re.IGNORECASE)
 _LINK_UNSAFE = re.compile(r"[\x00-\x20\x7f<>\\\"`]")
 
 
-def _inline(text: Any) -> str:
+def _inline(text: str | None) -> str:
     """One line of untrusted text as Markdown that shows exactly that text:
     whitespace collapsed; backslashes, `[`, `]` and HTML escaped."""
     s = " ".join(str(text if text is not None else "").split())
@@ -41,7 +43,7 @@ def _table_cell(markdown: str) -> str:
     return markdown.replace("|", "\\|")
 
 
-def _cell(text: Any) -> str:
+def _cell(text: str | None) -> str:
     """A table cell of untrusted text."""
     return _table_cell(_inline(text))
 
@@ -65,7 +67,7 @@ def _quote(sentences: list[str]) -> str:
     return " ".join(f"\u201c{_inline(s)}\u201d" for s in sentences)
 
 
-def to_markdown(answer: Any) -> str:
+def to_markdown(answer: Answer) -> str:
     """The answer as Markdown: task, workflow, sub-question answers, ranked papers and tools."""
     out: list[str] = []
     task = answer.task
@@ -162,7 +164,7 @@ def to_markdown(answer: Any) -> str:
     return "\n".join(out) + "\n"
 
 
-def _ranked(r: Any, rank: int) -> dict:
+def _ranked(r: RankedItem, rank: int) -> dict[str, Any]:
     return {
         "rank": rank,
         "name": r.name,
@@ -180,8 +182,8 @@ def _ranked(r: Any, rank: int) -> dict:
     }
 
 
-def to_dict(answer: Any) -> dict:
-    """The answer as plain JSON-able data; `markdown` holds the rendered text."""
+def to_dict(answer: Answer) -> dict[str, Any]:
+    """The answer as plain JSON-able data (values of any JSON type); `markdown` holds the rendered text."""
     wf = answer.workflow
     return {
         "question": answer.question,

@@ -137,7 +137,7 @@ def build_hnsw(store, engine, kind: str, maintenance_mem: str | None = None) -> 
     build time, size, and whether the planner uses it for the query `dense_top` sends."""
     from sqlalchemy import text
 
-    from db.vector_store import _with_vector_types
+    from db.vector_store import with_vector_types
 
     model_id = store._require_model()
     with engine.begin() as conn:
@@ -152,7 +152,7 @@ def build_hnsw(store, engine, kind: str, maintenance_mem: str | None = None) -> 
     build = time.perf_counter() - t0
     with engine.connect() as conn:
         size = conn.execute(text("SELECT pg_relation_size(:n)"), {"n": store.index_name}).scalar()
-        _with_vector_types(conn)
+        with_vector_types(conn)
         plan = "\n".join(r[0] for r in conn.execute(text(
             f"EXPLAIN SELECT item_id FROM item_vectors v WHERE v.model_id = {model_id} "
             f"ORDER BY (v.embedding::{kind}(384)) <=> CAST(:q AS {kind}(384)) LIMIT 10"),

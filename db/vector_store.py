@@ -57,8 +57,11 @@ class VectorRow:
 _registered: "weakref.WeakSet[object]" = weakref.WeakSet()
 
 
-def _with_vector_types(conn: Connection) -> Connection:
-    """Let psycopg send numpy arrays as pgvector values (binary), once per connection."""
+def with_vector_types(conn: Connection) -> Connection:
+    """Let psycopg send numpy arrays as pgvector values (binary), once per connection.
+
+    Public because anything writing vectors on its own connection (benchmarks/pg_index.py) needs it too.
+    """
     raw = conn.connection.dbapi_connection
     if raw not in _registered:
         from pgvector.psycopg import register_vector
@@ -237,7 +240,7 @@ class PgVectorStore:
             "embedding = EXCLUDED.embedding, lexemes = EXCLUDED.lexemes, doc_len = EXCLUDED.doc_len"
         )
         with self.engine.begin() as conn:
-            _with_vector_types(conn)
+            with_vector_types(conn)
             if remove:
                 conn.execute(
                     text("DELETE FROM item_vectors WHERE model_id = :m AND item_id = ANY(:ids)"),
@@ -303,7 +306,7 @@ class PgVectorStore:
             f"ORDER BY (v.embedding::{kind}({dim})) <=> CAST(:q AS {kind}({dim})) LIMIT :k"
         )
         with self.engine.begin() as conn:
-            _with_vector_types(conn)
+            with_vector_types(conn)
             conn.execute(text(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, int(k))}"))
             conn.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
             rows = conn.execute(sql, {"q": np.asarray(vector, dtype=np.float32), "k": int(k), **params}).all()
@@ -375,7 +378,7 @@ class PgVectorStore:
         if not ids or model_id is None:
             return {}
         with self.engine.begin() as conn:
-            _with_vector_types(conn)
+            with_vector_types(conn)
             dense = dict(conn.execute(
                 text(f"SELECT item_id, 1 - (embedding <=> :q) FROM item_vectors "
                      f"WHERE model_id = {model_id} AND item_id = ANY(:ids)"),

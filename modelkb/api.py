@@ -9,10 +9,13 @@ strings), so the CLI prints identical output whichever one it uses.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from modelkb.app import App
 from modelkb.inputs import InputFile
+
+if TYPE_CHECKING:  # types only: importing it at run time would load numpy eagerly
+    from answerer.answer import Answer
 
 Progress = Callable[[int], None]
 
@@ -70,7 +73,7 @@ class LocalApi:
         self.app.sync_index()
 
 
-def render_answer(answer: Any, fmt: str, source: str | None = None) -> str | dict[str, Any]:
+def render_answer(answer: Answer, fmt: str, source: str | None = None) -> str | dict[str, Any]:
     from answerer.render import to_dict, to_markdown
 
     if fmt == "md":
