@@ -151,7 +151,7 @@ def _qualifier(question: str, task: Task, taxonomy: Taxonomy) -> str | None:
     generic = None
     implied = {phrase_stems(c) for c in (*task.aliases, *task.cues)}
     for facet in taxonomy.subjects:  # listed most specific first
-        if not find_phrases(words, [(c, 1.0) for c in facet.cues]):
+        if not facet.qualifies(task) or not find_phrases(words, [(c, 1.0) for c in facet.cues]):
             continue
         matched = [c for c in facet.cues if find_phrases(words, [(c, 1.0)])]
         if all(phrase_stems(c) in implied for c in matched):
@@ -164,7 +164,7 @@ def _qualifier(question: str, task: Task, taxonomy: Taxonomy) -> str | None:
             subject = facet.label
     modifier = None
     for facet in taxonomy.modifiers:
-        if find_phrases(words, [(c, 1.0) for c in facet.cues]):
+        if facet.qualifies(task) and find_phrases(words, [(c, 1.0) for c in facet.cues]):
             modifier = facet.label
             break
     if subject is None and modifier is not None:

@@ -91,6 +91,11 @@ class Facet:
     label: str
     cues: tuple[str, ...]
     generic: bool = False
+    families: tuple[str, ...] = ()  # task families it can qualify; empty: any
+
+    def qualifies(self, task: Task) -> bool:
+        """"car" qualifies a deblurring task, not click-through-rate prediction."""
+        return not self.families or task.family in self.families
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,8 @@ def _task_from(d: Mapping[str, Any]) -> Task:
 
 def _facets(items: Iterable[Mapping[str, Any]]) -> list[Facet]:
     return [
-        Facet(label=str(f["label"]), cues=_tuple(f.get("cues")), generic=bool(f.get("generic")))
+        Facet(label=str(f["label"]), cues=_tuple(f.get("cues")), generic=bool(f.get("generic")),
+              families=_tuple(f.get("families")))
         for f in items
     ]
 

@@ -112,6 +112,16 @@ def test_cctv_question_is_face_super_resolution_not_text_to_image(seeds_dir):
     assert match.id != "text-to-image"  # the recommended Txt2Img model does not decide the task
 
 
+def test_image_qualifiers_do_not_qualify_tasks_of_other_families():
+    # "car" and "live" say something about a photo, nothing about a click or a policy
+    ctr = detect_task("We sell used cars online: which model predicts whether a visitor clicks an ad, "
+                      "i.e. click-through rate prediction?")
+    assert ctr.id == "ctr-prediction" and ctr.name == ctr.task.name
+    assert "car" not in ctr.name
+    photo = detect_task("my photos of my car are blurred by camera shake: which deblurring model fixes them?")
+    assert photo.id == "deblurring" and "car" in photo.name
+
+
 @pytest.mark.parametrize("prefix", ["000", "002"])
 def test_photoreal_render_questions_are_text_to_image(seeds_dir, prefix):
     doc = _seed(seeds_dir, prefix)
