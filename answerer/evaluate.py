@@ -190,6 +190,32 @@ def summarize(files: Mapping[str, Mapping[str, Any]], k: int = 3) -> dict[str, A
     }
 
 
+#: Confidence bins of the reliability table: (from, to], the first from 0 inclusive.
+CONFIDENCE_BINS: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def calibration(files: Mapping[str, Mapping[str, Any]],
+                bins: Sequence[float] = CONFIDENCE_BINS) -> dict[str, Any]:
+    """How often the task heading is right at each stated confidence.
+
+    The answer's task confidence claims to be the probability that its task is
+    right; this is the check. `error` is the expected calibration error: the
+    files-weighted mean gap between stated confidence and accuracy per bin.
+    """
+    rows = [(float(f["task_confidence"]), bool(f["task_ok"])) for f in files.values()
+            if f.get("task_ok") is not None and f.get("task_confidence") is not None]
+    table = []
+    for i, (lo, hi) in enumerate(zip(bins, bins[1:])):
+        inside = [(c, ok) for c, ok in rows if (lo < c or (i == 0 and c >= lo)) and c <= hi]
+        if inside:
+            table.append({"from": lo, "to": hi, "n": len(inside),
+                          "confidence": round(sum(c for c, _ok in inside) / len(inside), 4),
+                          "accuracy": round(sum(ok for _c, ok in inside) / len(inside), 4)})
+    n = sum(b["n"] for b in table)
+    error = sum(b["n"] * abs(b["confidence"] - b["accuracy"]) for b in table) / n if n else None
+    return {"bins": table, "error": None if error is None else round(error, 4)}
+
+
 def evaluate_labeled(
     directory: str | Path,
     labels_file: str | Path,
@@ -199,10 +225,11 @@ def evaluate_labeled(
     weights: Sequence[float] = DEFAULT_WEIGHTS,
     parse: Callable[[Path], ParsedDocument] | None = None,
 ) -> dict:
-    """Per-file, overall and per-family task accuracy, wrong families, nDCG@k, top-1, intent.
+    """Per-file, overall and per-family task accuracy, wrong families, nDCG@k, top-1, intent,
+    and how well the task confidence is calibrated.
 
     Returns {"files": {name: {...}}, "overall": {...}, "families": {family: {...}},
-    "missing": [labeled files not found]}. Raises ValueError for a labels file
+    "calibration": {"bins": [...], "error": ...}, "missing": [labeled files not found]}. Raises ValueError for a labels file
     that is not a JSON object of objects.
     """
     directory = Path(directory)
@@ -223,4 +250,5 @@ def evaluate_labeled(
     for name, f in files.items():
         by_family.setdefault(str(labels[name].get("family") or "-"), {})[name] = f
     families = {fam: summarize(rows, k) for fam, rows in sorted(by_family.items())}
-    return {"files": files, "overall": summarize(files, k), "families": families, "missing": missing}
+    return {"files": files, "overall": summarize(files, k), "families": families,
+            "calibration": calibration(files), "missing": missing}

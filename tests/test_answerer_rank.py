@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from answerer.evaluate import evaluate_labeled, ndcg_at_k
+from answerer.evaluate import calibration, evaluate_labeled, ndcg_at_k
 from answerer.rank import rank_items, split_sentences
 from catalog import parse_file
 from catalog.records import ItemRecord
@@ -95,6 +95,18 @@ def test_labeled_set_quality(real_embedder):
 
 
 # -- no model needed --------------------------------------------------------------------
+
+
+def test_calibration_compares_stated_confidence_with_accuracy():
+    files = {"a": {"task_confidence": 0.9, "task_ok": True}, "b": {"task_confidence": 0.85, "task_ok": False},
+             "c": {"task_confidence": 0.1, "task_ok": False}, "d": {"task_confidence": 0.0, "task_ok": False},
+             "e": {"task_confidence": 0.5, "task_ok": None}}  # unlabeled task: not counted
+    cal = calibration(files)
+    assert [(b["from"], b["n"], b["accuracy"]) for b in cal["bins"]] == [(0.0, 2, 0.0), (0.8, 2, 0.5)]
+    assert cal["bins"][1]["confidence"] == pytest.approx(0.875)
+    # |0.05 - 0| * 2 + |0.875 - 0.5| * 2, over 4 files
+    assert cal["error"] == pytest.approx((0.1 + 0.75) / 4, abs=1e-4)
+    assert calibration({})["error"] is None
 
 
 def test_ndcg():

@@ -102,3 +102,7 @@ def test_eval_prompts_with_labels(run_cli):
     # the heading's failure kinds, worst first: another family, a wrong sibling; then the honest ones
     assert data["overall"]["wrong_sibling"] == 0 and "open_named" in data["overall"]
     assert "headings from the wrong family: 0" in table.stdout and "wrong siblings: 0" in table.stdout
+    # the stated task confidence is checked against how often the task is right
+    bins = data["calibration"]["bins"]
+    assert sum(b["n"] for b in bins) == data["overall"]["n"]
+    assert "task confidence vs how often the task is right" in table.stdout

@@ -69,7 +69,7 @@ def format_prompts(result: dict[str, Any]) -> str:
     files: dict[str, dict[str, Any]] = result.get("files") or {}
     overall: dict[str, Any] = result.get("overall") or {}
     ndcg_name = next((k for k in overall if k.startswith("ndcg")), "ndcg@3")
-    width = max([len("overall")] + [len(f) for f in files]) + 2
+    width = max([len("overall")] + [len(f) for f in files] + [len(f) for f in result.get("families") or {}]) + 2
     head = (f"{'file':<{width}}{ndcg_name.replace('ndcg', 'nDCG'):>8}  {'top-1':>5}  {'task':>5}  {'intent':>6}  "
             "answer's task / top-ranked item")
     lines = [head]
@@ -93,6 +93,11 @@ def format_prompts(result: dict[str, Any]) -> str:
         lines.append(f"headings from the wrong family: {wrong} (marked '!'); wrong siblings: "
                      f"{overall.get('wrong_sibling', 0)}; named in the items' words: {overall.get('open_named', 0)}; "
                      f"abstained: {overall.get('abstained', 0)}")
+    cal = result.get("calibration") or {}
+    if cal.get("bins"):
+        lines.append("task confidence vs how often the task is right: " + "; ".join(
+            f"{b['from']:g}-{b['to']:g}: {b['accuracy']:.0%} of {b['n']}" for b in cal["bins"])
+            + f" (calibration error {cal['error']:.3f})")
     for name in result.get("missing") or []:
         lines.append(f"missing: {name} is labeled but not in the folder")
     return "\n".join(lines)
