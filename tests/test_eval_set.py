@@ -130,3 +130,22 @@ def test_fresh_set_asks_about_tasks_the_holdout_does_not():
     assert len({label["task"] for label in fresh.values()}) == len(fresh) >= 80
     assert not {label["task"] for label in fresh.values()} & names(holdout)
     assert sum(label["poor_fit_recommended"] for label in fresh.values()) >= 0.25 * len(fresh)
+
+
+def test_the_weight_fit_refuses_the_test_split():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "fit_task_weights.py"), "tests/data/eval/test"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and "test split" in done.stderr
+
+
+def test_every_seed_label_accepts_a_glossary_task():
+    # the weight fit holds every seed's task right; a seed with no glossary name would escape it
+    from answerer.evaluate import task_key
+    from answerer.taxonomy_loader import load_taxonomy
+
+    tax = load_taxonomy()
+    names = {task_key(n) for t in tax.tasks.values() for n in (t.name, *t.aliases)}
+    labels = json.loads((ROOT / "tests" / "data" / "seed_labels.json").read_text())
+    assert len(labels) == 4
+    for name, label in labels.items():
+        assert any(task_key(a) in names for a in label["accept"]), name
