@@ -195,6 +195,21 @@ def _qualifier(question: str, task: Task, taxonomy: Taxonomy) -> str | None:
     return " ".join(parts)
 
 
+def _qualified_task(qualifier: str | None, task: Task, tax: Taxonomy) -> Task | None:
+    """The glossary task the qualified name is, when it has one: "image inpainting" qualified by
+    the question's "video" is "video inpainting", a task of its own (and of the video family)."""
+    if not qualifier:
+        return None
+    key = phrase_stems(qualifier)
+    for other in tax.specializations(task.gerund):
+        if other == task.id:
+            continue
+        names = [phrase_stems(n) for n in (tax.tasks[other].name, *tax.tasks[other].aliases)]
+        if any(len(n) >= 2 and key[-len(n):] == n for n in names):
+            return tax.tasks[other]
+    return None
+
+
 def _open_match(named: tuple[OpenTask, float], tax: Taxonomy, ranked: Sequence[str], scores: dict[str, float],
                 claim_parent: bool) -> TaskMatch:
     """The task named in the items' own words; its confidence is its margin over the glossary's best."""
@@ -433,9 +448,14 @@ def detect_task(
         and (kw_raw.get(t, 0) >= ALIAS_WEIGHT or (tax.related(best_id, t) and ev.per_task.get(t, 0.0) >= 0.3))
     ]
     task = tax.tasks[best_id]
+    qualifier = _qualifier(question, task, tax)
+    precise = _qualified_task(qualifier, task, tax)
+    if precise is not None:
+        task, qualifier = precise, None
+        secondary = [t for t in secondary if t.id != precise.id]
     match = TaskMatch(
         task=task,
-        qualifier=_qualifier(question, task, tax),
+        qualifier=qualifier,
         confidence=confidence,
         scores=top_scores,
         matched=hit,

@@ -122,6 +122,14 @@ def test_image_qualifiers_do_not_qualify_tasks_of_other_families():
     assert photo.id == "deblurring" and "car" in photo.name
 
 
+def test_a_qualified_name_that_is_a_glossary_task_is_that_task():
+    # "video" qualifying image inpainting names the glossary's video inpainting, of the video family
+    match = detect_task("Can I erase the tourist from my drone footage?")
+    assert match.id == "video-inpainting" and match.task.family == "video"
+    assert match.name == "video inpainting and object removal"
+    assert detect_task("which inpainting model fills the hole in my photo?").id == "inpainting"
+
+
 @pytest.mark.parametrize("prefix", ["000", "002"])
 def test_photoreal_render_questions_are_text_to_image(seeds_dir, prefix):
     doc = _seed(seeds_dir, prefix)
