@@ -40,6 +40,9 @@ GENERIC_WORDS = frozenset(
     scalable modern effective powerful universal state-of-the-art novel processing sensing""".split()
 )
 GENERIC_STEMS = frozenset(phrase_stems(w)[-1] for w in GENERIC_WORDS if phrase_stems(w))
+#: Words that join two phrases the way a preposition does ("Skin Lesion Analysis Toward Melanoma
+#: Detection", "Recognition Using Transformers"): a task name never runs across them.
+RUN_BREAKS = frozenset("toward towards versus vs beyond using".split())
 #: Nouns with a task-like ending that name a thing, not something done ("graph attention").
 THING_NOUNS = frozenset(
     """question attention function position condition solution collection station motion caption
@@ -115,7 +118,7 @@ def _runs(text: str, question_words: set[str]) -> list[tuple[list[str], str]]:
     for tok in _TOKEN.findall(text or ""):
         low = tok.casefold()
         name_like = bool(_CAMEL.search(tok)) and low not in question_words
-        if not tok[0].isalnum() or low in STOP_WORDS or tok.isdigit() or name_like:
+        if not tok[0].isalnum() or low in STOP_WORDS or low in RUN_BREAKS or tok.isdigit() or name_like:
             if cur:
                 out.append((cur, low))
             cur = []

@@ -321,6 +321,9 @@ def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
     assert "sound event localization and detection" in candidate_phrases(seld, heads)
     # a chemical reaction is a thing, not something done
     assert "organic reaction" not in candidate_phrases("Predicting the outcome of an organic reaction", heads)
+    # "toward" joins two phrases like a preposition: no task name runs across it
+    isic = candidate_phrases("Skin Lesion Analysis Toward Melanoma Detection", heads)
+    assert "melanoma detection" in isic and not any("toward" in p for p in isic)
 
 
 def test_a_claim_about_the_method_in_one_title_is_no_task_name():
