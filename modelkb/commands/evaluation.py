@@ -17,7 +17,9 @@ from modelkb.commands.shared import info, json_option, progress
 @click.option("--limit-queries", type=click.IntRange(1), metavar="N", help="Only the first N judged queries.")
 @click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to use.")
 @click.option("--prompts", type=click.Path(exists=True, file_okay=False), metavar="DIR",
-              help="Instead: score answer ranking on labeled prompt files in DIR (needs --labels).")
+              help="Instead: score the answers to labeled prompt files in DIR (needs --labels): task "
+                   "heading, wrong family, top-1, nDCG@3, per family, and how often the task is right "
+                   "at each stated confidence.")
 @click.option("--labels", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="labels.json for --prompts ({file: {grades: {item: 0-3}}}).")
 @json_option
