@@ -196,7 +196,12 @@ def build_workflow(
                 f"it does not perform {task.name}, so it is ranked below the items that fit "
                 "and is not part of the workflow."
             )
-    if named and not any(r.fit == "strong" for r in ranking):
+    if all(r.fit == "poor" for r in ranking):
+        wf_notes.append(
+            "None of the items fits this question: all are poor fits. The workflow below uses the "
+            "closest one only to show its shape; it is not a recommendation."
+        )
+    elif named and not any(r.fit == "strong" for r in ranking):
         wf_notes.append(
             f"None of the provided items is a dedicated {task.name} model; the workflow below "
             "is built from the closest provided item(s)."

@@ -345,9 +345,15 @@ class App:
 
 
 def retrieval_strengths(results: list[SearchResult], keys: list[str]) -> list[float]:
-    """Search results -> one strength in [0, 1] per key: half the score relative to the best, half the rank."""
+    """Search results -> one strength in [0, 1] per key: half the score relative to the best, half
+    the rank, times how close in meaning the item is at all (its dense cosine, where known). The
+    best of a catalog that holds nothing on the question is still the best; it is not relevant."""
+    from answerer.item_evidence import RELEVANCE_RANGE, calibrate
+
     top = max((r.score for r in results), default=0.0) or 1.0
-    strength = {r.key: 0.5 * max(r.score, 0.0) / top + 0.5 / (1.0 + rank) for rank, r in enumerate(results)}
+    strength = {r.key: (0.5 * max(r.score, 0.0) / top + 0.5 / (1.0 + rank))
+                * (1.0 if r.dense is None else float(calibrate(r.dense, *RELEVANCE_RANGE)))
+                for rank, r in enumerate(results)}
     return [round(strength.get(key, 0.0), 4) for key in keys]
 
 

@@ -166,6 +166,26 @@ def test_ask_leads_with_the_best_search_results_and_agrees_on_the_task(real_embe
     assert all(r.role == "related" for r in answer.ranking)  # nobody recommended anything
 
 
+def test_ask_on_a_catalog_with_nothing_on_the_question_names_no_task_from_its_items(
+        real_embedder, make_prompt, isolated_home):
+    from modelkb.app import App
+
+    app = App(embedder=real_embedder)
+    text = make_prompt("How does AI compose music from a text description?",
+                       [{"name": "Txt2Music-MusicGen-Small", "paper": "https://arxiv.org/abs/2306.05284"}],
+                       [MUSICGEN, MUSICLM, JUKEBOX, SAM_PAPER])
+    try:
+        app.catalog.ingest(parse_bytes(text.encode(), "music.txt"))
+        answer = app.ask("which model forecasts electricity demand for next week from past hourly usage?", k=6)
+    finally:
+        app.catalog.close()
+    # the best of a catalog that holds nothing on the question is not evidence of its task
+    assert answer.task.source != "items" and answer.task.family not in ("audio", "image")
+    assert not any(w in answer.task.name for w in ("music", "segmentation"))
+    assert all(r.fit == "poor" for r in answer.ranking)
+    assert any("None of the items fits this question" in n for n in answer.workflow.notes)
+
+
 # -- siblings: the most specific task name wins ------------------------------------------------
 
 
