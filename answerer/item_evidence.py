@@ -30,6 +30,9 @@ ROLE_WEIGHT: dict[str, float] = {"recommended": 1.0, "related": 0.7}
 
 #: Items closest to the question that must be about a task for the items to agree with it.
 AGREEING_ITEMS = 2
+#: Closeness (in [0, 1]) at or below which an item is not related to the question at all: it
+#: neither agrees nor disagrees with a task.
+RELATED_AT_ALL = 0.1
 #: Cosine of question vs item text mapped to an item's relevance in [0, 1].
 RELEVANCE_RANGE: tuple[float, float] = (0.1, 0.5)
 #: An item's relevance is at least this (recommended, related): its task is evidence even
@@ -54,10 +57,12 @@ class ItemEvidence:
 
     def agreement(self, task_id: str, taxonomy: Taxonomy, k: int = AGREEING_ITEMS) -> float:
         """How far the `k` items closest to the question are about `task_id` (a related task
-        counts half), in [0, 1]; 1 without items (nothing disagrees)."""
-        if not self.about:
+        counts half), in [0, 1]; 1 without items, or when none is related to the question at all
+        (nothing disagrees: the best of a catalog that holds nothing on the question says nothing)."""
+        order = [i for i in sorted(range(len(self.about)), key=lambda i: -self.closeness[i])[:k]
+                 if self.closeness[i] > RELATED_AT_ALL]
+        if not order:
             return 1.0
-        order = sorted(range(len(self.about)), key=lambda i: -self.closeness[i])[:k]
         best = 0.0
         for i in order:
             about = self.about[i]

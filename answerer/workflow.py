@@ -148,6 +148,7 @@ def build_workflow(
             WorkflowStep("output", as_sentence(task.output[0].upper() + task.output[1:])),
         ], flow="")
     lead = _leading(ranking)
+    unfit = all(r.fit == "poor" for r in ranking)  # nothing here does the job
     phrase = input_phrase(question)
     input_text = as_sentence(task.input[0].upper() + task.input[1:])
     if phrase:
@@ -196,7 +197,7 @@ def build_workflow(
                 f"it does not perform {task.name}, so it is ranked below the items that fit "
                 "and is not part of the workflow."
             )
-    if all(r.fit == "poor" for r in ranking):
+    if unfit:
         wf_notes.append(
             "None of the items fits this question: all are poor fits. The workflow below uses the "
             "closest one only to show its shape; it is not a recommendation."
@@ -207,5 +208,6 @@ def build_workflow(
             "is built from the closest provided item(s)."
         )
     first_input = phrase or _short(task.input)
-    flow = " \u2192 ".join([first_input, " + ".join(r.name for r in lead), _short(task.output)])
+    middle = "no listed item does this" if unfit else " + ".join(r.name for r in lead)
+    flow = " \u2192 ".join([first_input, middle, _short(task.output)])
     return Workflow(steps=steps, flow=flow, supporting=supporting, set_aside=set_aside, notes=wf_notes)
