@@ -12,6 +12,9 @@ glossary task is named only when the evidence supports it:
   a paper's own title and summary name theirs, each item weighted by its
   closeness to the question and its role.
 
+The witnesses are gathered in `answerer.task_evidence` and weighed by its
+`GLOSSARY_WEIGHTS`.
+
 The items' own task names (`answerer.open_task`: "sign language
 recognition" from two titles) compete with the glossary tasks on the same
 evidence: one that beats the glossary's best is the heading, named as the
@@ -39,36 +42,16 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import content_stems
-from answerer.item_evidence import ROLE_WEIGHT, ItemEvidence, calibrate, item_evidence
+from answerer.item_evidence import ROLE_WEIGHT
 from answerer.open_task import MIN_ITEMS, OpenTask, open_tasks
-from answerer.items import Candidate, ItemInput, as_candidates
+from answerer.items import ItemInput
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
+from answerer.task_evidence import GLOSSARY_WEIGHTS, glossary_evidence
 from answerer.taxonomy_loader import load_taxonomy
-from answerer.tasks import ALIAS_WEIGHT, SUBSUMED_FACTOR, Task, Taxonomy
+from answerer.tasks import ALIAS_WEIGHT, Task, Taxonomy
 from indexer.embedder import Embedder
 
 
-@dataclass(frozen=True)
-class Weights:
-    """How a task's witnesses make its score: the question's evidence (words and meaning), which
-    the items amplify (x(1 + gain * items)) and add a little to on their own (+ base * items)."""
-
-    words: float
-    meaning: float
-    gain: float
-    base: float
-
-    def score(self, words: float, meaning: float, items: float) -> float:
-        return (self.words * words + self.meaning * meaning) * (1.0 + self.gain * items) + self.base * items
-
-
-#: A glossary task, and a task name the items use (same evidence, same weights). Set by hand; `benchmarks/fit_task_weights.py` fits them on the labeled sets
-#: (never test). Fitted freely, meaning counts four times the words (0.36, 1.44, 0.25, 0.45): task
-#: accuracy rises on the sets (fresh 57.5 -> 63.7 %, dev 86.3 -> 89.0 %) but the CCTV seed loses its
-#: task ("CCTV" reads as video). Holding every seed right, the fit (0.51, 1.29, 0.25, 0.48) still
-#: leaves that seed below the confidence bar end to end, so these stay until the confidence is
-#: refit with them.
-GLOSSARY_WEIGHTS = Weights(words=1.0, meaning=0.8, gain=0.5, base=0.25)
 #: Confidence factor when only the meaning supports the task (no task word, no item about it).
 SOLE_MEANING = 0.6
 #: Tasks scoring at least this share of the best are still open when confidence is low.
@@ -86,8 +69,6 @@ MIN_CONFIDENCE = 0.35
 #: A more specific task name must be used by at least `MIN_ITEMS` of this many items closest
 #: to the question to replace the glossary task's name (`_more_specific`).
 SPECIFIC_ITEMS = 4
-#: Cosine (MiniLM) of question vs a task view that means "no relation" / "clearly this task".
-MEANING_RANGE: tuple[float, float] = (0.15, 0.4)
 @dataclass
 class TaskMatch:
     """The task a question is about, named as precisely as the evidence allows."""
@@ -271,85 +252,6 @@ def _confidence(top: float, other_family: float, runner: float) -> float:
     margin_family = (top - other_family) / top  # 0 = another family is as likely
     margin = (top - runner) / top
     return float(np.clip(strength * (0.25 + 0.6 * margin_family + 0.3 * margin), 0.0, 1.0))
-
-
-def meaning_scores(question_vecs: np.ndarray, views: np.ndarray) -> np.ndarray:
-    """Per task in [0, 1]: how close the question (or a sub-question) is to the task.
-
-    The best view per task (profile, description, input/output), counted both
-    absolutely (`MEANING_RANGE`) and relative to the other tasks (how many
-    standard deviations above the question's mean similarity to all tasks).
-    """
-    cos = np.einsum("qd,vtd->qvt", question_vecs, views).max(axis=1)  # (queries, tasks)
-    best = cos[0] if len(cos) == 1 else np.maximum(cos[0], 0.9 * cos[1:].max(axis=0))
-    absolute = calibrate(best, *MEANING_RANGE)
-    mu, sd = float(best.mean()), float(best.std()) or 1.0
-    relative = np.clip((best - mu - sd) / (3.0 * sd), 0.0, 1.0)
-    return 0.5 * absolute + 0.5 * relative
-
-
-def _with_specializations(tax: Taxonomy, matches: dict[str, list[tuple[str, float]]]) -> dict[str, float]:
-    """Keyword evidence per task, where a generic name also counts (by `SUBSUMED_FACTOR`)
-    for the tasks whose longer names contain it: "forecast" may be a weather forecast,
-    "classification" a zero-shot one. The question's meaning and the items then choose
-    among them, instead of the generic word settling it alone."""
-    scores = tax.score_matches(matches)
-    spread: dict[str, float] = {}
-    for task_id, found in matches.items():
-        for phrase, weight in found:
-            if weight < ALIAS_WEIGHT:
-                continue
-            for other in tax.specializations(phrase):
-                if other != task_id and other not in matches:
-                    spread[other] = max(spread.get(other, 0.0), SUBSUMED_FACTOR * weight)
-    for task_id, extra in spread.items():
-        scores[task_id] = scores.get(task_id, 0.0) + extra
-    return scores
-
-
-@dataclass
-class GlossaryEvidence:
-    """Per glossary task (in `ids` order), the three witnesses its score is made of, each in [0, 1]:
-    the question's words, its meaning, and the provided items' support."""
-
-    ids: list[str]
-    words: np.ndarray
-    meaning: np.ndarray
-    support: np.ndarray
-    matches: dict[str, list[tuple[str, float]]]  # task id -> (phrase, weight) found in the question
-    keywords: dict[str, float]  # task id -> raw keyword score (before saturation)
-    question_vec: np.ndarray | None
-    items: ItemEvidence
-    candidates: list[Candidate]
-
-
-def glossary_evidence(
-    question: str,
-    items: Sequence[ItemInput] = (),
-    embedder: Embedder | None = None,
-    taxonomy: Taxonomy | None = None,
-    *,
-    subquestions: Sequence[str] = (),
-    relevance: Sequence[float] | None = None,
-) -> GlossaryEvidence:
-    """What speaks for each glossary task; `detect_task` weighs it, `benchmarks/fit_task_weights.py`
-    fits the weights on it."""
-    tax = taxonomy or load_taxonomy()
-    cands = as_candidates(items)
-    ids = list(tax.tasks)
-    matches = tax.keyword_matches(question, skip_negated=True)
-    kw_raw = _with_specializations(tax, matches)
-    meaning = np.zeros(len(ids))
-    qv = None
-    if embedder is not None and question.strip():
-        queries = [question, *[q for q in subquestions if q.strip() and q.strip() != question.strip()]]
-        qvs = embedcache.encode(embedder, queries)
-        qv = qvs[0]
-        meaning = meaning_scores(qvs, tax.task_views(embedder))
-    ev = item_evidence(qv, cands, tax, embedder, relevance)
-    words = np.array([1.0 - math.exp(-kw_raw.get(t, 0.0) / 1.2) for t in ids])  # saturating keyword evidence
-    support = np.array([ev.per_task.get(t, 0.0) for t in ids])
-    return GlossaryEvidence(ids, words, np.asarray(meaning, dtype=float), support, matches, kw_raw, qv, ev, cands)
 
 
 #: Words that say nothing about the task ("which model is best?").

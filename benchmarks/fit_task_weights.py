@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/fit_task_weights.py                      # dev, holdout, fresh, labeled
     .venv/bin/python benchmarks/fit_task_weights.py tests/data/eval/dev  # any folders with labels.json
 
-A glossary task's score (`answerer.task_detection.GLOSSARY_WEIGHTS`) is
+A glossary task's score (`answerer.task_evidence.GLOSSARY_WEIGHTS`) is
 
     score = (words_weight * words + meaning_weight * meaning) * (1 + gain * items) + base * items
 
@@ -45,7 +45,7 @@ def features(folder: Path, embedder, labels_file: Path | None = None) -> list[tu
     """Per labeled file with a glossary gold task: (tasks x [words, meaning, items], gold index)."""
     from answerer.evaluate import task_key
     from answerer.intent import split_subquestions
-    from answerer.task_detection import glossary_evidence
+    from answerer.task_evidence import glossary_evidence
     from answerer.taxonomy_loader import load_taxonomy
     from catalog import parse_file
 
@@ -83,9 +83,9 @@ def accuracy(rows: list[tuple[np.ndarray, int]], w: float, m: float, gain: float
 def best(sets: dict[str, list], names: list[str], seeds: list | None = None) -> tuple[float, ...]:
     """The grid point with most gold tasks first over `names`, among those that put every seed's
     task first; ties go to the current weights' shape."""
-    from answerer import task_detection as td
+    from answerer import task_evidence
 
-    now = astuple(td.GLOSSARY_WEIGHTS)
+    now = astuple(task_evidence.GLOSSARY_WEIGHTS)
     n = sum(len(sets[s]) for s in names)
 
     def right(p: tuple[float, ...]) -> float:
@@ -105,14 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         print("refusing to fit on a test split: it is looked at once, at the end", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from answerer import task_detection as td
+    from answerer import task_evidence
     from indexer.embedder import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     sets = {Path(f).name: features(ROOT / f if not Path(f).is_absolute() else Path(f), embedder) for f in args.folders}
     seed_dir = Path(os.environ.get("MODELKB_SEEDS") or ROOT.parent / "shared" / "seeds")
     seeds = features(seed_dir, embedder, ROOT / "tests/data/seed_labels.json") if seed_dir.is_dir() else []
-    now = astuple(td.GLOSSARY_WEIGHTS)
+    now = astuple(task_evidence.GLOSSARY_WEIGHTS)
     held_out = {}
     for s in sets:
         p = best(sets, [t for t in sets if t != s], seeds) if len(sets) > 1 else now
