@@ -41,6 +41,10 @@ GRID = {
 }
 
 
+#: Sets never tuned on: the test split, and fresh2 until its first look.
+UNSEEN = ("test", "fresh2")
+
+
 def features(folder: Path, embedder, labels_file: Path | None = None) -> list[tuple[np.ndarray, int]]:
     """Per labeled file with a glossary gold task: (tasks x [words, meaning, items], gold index)."""
     from answerer.evaluate import task_key
@@ -101,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("folders", nargs="*", default=list(DEFAULT_SETS))
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
-    if any(Path(f).name == "test" for f in args.folders):
+    if any(Path(f).name in UNSEEN for f in args.folders):
         print("refusing to fit on a test split: it is looked at once, at the end", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -20,7 +20,7 @@ from catalog import parse_file
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "eval"
 SPLITS = ("dev", "test")
-HELD_OUT = ("holdout", "fresh")  # hand-written separately, each scored once (their READMEs)
+HELD_OUT = ("holdout", "fresh", "fresh2")  # hand-written separately, each scored once (their READMEs)
 LABELED = SPLITS + HELD_OUT
 FAMILIES = {"image", "video", "3d", "audio", "language", "multimodal", "tabular", "time-series",
             "science", "recommendation", "robotics-rl", "document", "medical", "remote-sensing"}
