@@ -60,12 +60,29 @@ def meaning_scores(question_vecs: np.ndarray, views: np.ndarray) -> np.ndarray:
     return 0.5 * absolute + 0.5 * relative
 
 
+def _domain_words_shared(tax: Taxonomy, matches: dict[str, list[tuple[str, float]]]) -> dict[str, list[tuple[str, float]]]:
+    """A cue that other tasks of its family use in their own descriptions names the domain, not
+    the task: "satellite" in a flood-mapping question speaks for change detection as much as for
+    land cover, "songs" for source separation as much as for music generation. Each such task
+    gets the cue too, so the words name the family and the meaning and the items pick the task."""
+    shared = {t: list(found) for t, found in matches.items()}
+    for task_id, found in matches.items():
+        for phrase, weight in found:
+            if weight >= ALIAS_WEIGHT:
+                continue  # a task's own name is no domain word
+            for other in tax.sharing(task_id, phrase):
+                have = shared.setdefault(other, [])
+                if all(p != phrase for p, _w in have):
+                    have.append((phrase, weight))
+    return shared
+
+
 def _with_specializations(tax: Taxonomy, matches: dict[str, list[tuple[str, float]]]) -> dict[str, float]:
     """Keyword evidence per task, where a generic name also counts (by `SUBSUMED_FACTOR`)
     for the tasks whose longer names contain it: "forecast" may be a weather forecast,
     "classification" a zero-shot one. The question's meaning and the items then choose
     among them, instead of the generic word settling it alone."""
-    scores = tax.score_matches(matches)
+    scores = tax.score_matches(_domain_words_shared(tax, matches))
     spread: dict[str, float] = {}
     for task_id, found in matches.items():
         for phrase, weight in found:

@@ -254,6 +254,29 @@ class Taxonomy:
             self._special[key] = out
         return out
 
+    def sharing(self, task_id: str, phrase: str) -> list[str]:
+        """Other tasks of `task_id`'s family whose own text (name, input, output, description)
+        uses its cue `phrase`: "satellite" is a word of the remote-sensing domain, not of land
+        cover alone; "songs" of music generation and of source separation alike. Only within
+        the family: across families a shared word is as often another sense ("depth map"). Cached."""
+        key = ("share", task_id, *phrase_stems(phrase))
+        with self._lock:
+            cached = self._special.get(key)
+        if cached is not None:
+            return cached
+        own = phrase_stems(phrase)
+        fam = self.tasks[task_id].family
+        out = []
+        for other in self.tasks.values():
+            if other.id == task_id or not fam or other.family != fam:
+                continue
+            text = stems(" ".join((other.name, other.gerund, other.input, other.output, other.description)))
+            if own and find_phrases(text, [(phrase, 1.0)]):
+                out.append(other.id)
+        with self._lock:
+            self._special[key] = out
+        return out
+
     @staticmethod
     def score_matches(found: Mapping[str, Sequence[tuple[str, float]]]) -> dict[str, float]:
         """Raw keyword evidence per task from `keyword_matches`' result."""

@@ -7,6 +7,7 @@ import pytest
 from answerer.compose import compose
 from answerer.items import as_candidates, item_task_scores
 from answerer.render import to_markdown
+from answerer.task_evidence import glossary_evidence
 from answerer.taxonomy import detect_task, load_taxonomy
 from catalog import parse_bytes
 from catalog.records import ItemRecord
@@ -257,6 +258,41 @@ def test_a_generic_word_leaves_its_specific_tasks_open():
     tax = load_taxonomy()
     assert "weather-forecasting" in tax.specializations("forecast")
     assert "video-inpainting" in tax.specializations("inpainting")
+
+
+def test_a_domain_word_speaks_for_every_task_of_its_family_that_uses_it():
+    # "satellite images" and "map" are land-cover cues, but change detection works on satellite
+    # images and outputs a map too: the words must not pick land cover over it
+    g = glossary_evidence("I have two satellite images of our suburb, from 2018 and 2023, and want a map of "
+                          "where new houses appeared.")
+    words = dict(zip(g.ids, g.words))
+    assert words["land-cover-segmentation"] > 0
+    assert words["change-detection"] == pytest.approx(words["land-cover-segmentation"])
+    assert words["depth-estimation"] == 0  # "depth map" is another sense, in another family
+    tax = load_taxonomy()
+    assert "source-separation" in tax.sharing("music-generation", "songs")
+    assert "change-detection" in tax.sharing("land-cover-segmentation", "satellite")
+    assert not tax.sharing("land-cover-segmentation", "sentinel-2")  # a name only land cover uses
+
+
+DEMUCS = {"name": "Music Source Separation in the Waveform Domain", "paper": "https://arxiv.org/abs/1911.13254",
+          "summary": "Demucs separates a music track into drums, bass, vocals and other stems with a convolutional "
+                     "and recurrent network working directly on the waveform."}
+OPEN_UNMIX = {"name": "Open-Unmix - A Reference Implementation for Music Source Separation",
+              "paper": "https://joss.theoj.org/papers/10.21105/joss.01667",
+              "summary": "A recurrent network that estimates spectrogram masks to split a song into vocals, drums, "
+                         "bass and accompaniment."}
+
+
+@pytest.mark.real_model
+def test_songs_and_music_in_a_separation_question_do_not_make_it_music_generation(real_embedder, make_prompt):
+    doc = _doc(make_prompt, "For a party I want the singer's voice taken out of a few pop songs so only the music "
+                            "is left. Which model can do that?",
+               [{"name": "ASR-Whisper-LargeV3", "paper": "https://arxiv.org/abs/2212.04356"}],
+               [DEMUCS, OPEN_UNMIX, MUSICGEN, WHISPER])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.id == "source-separation"
+    assert answer.ranking[0].name in (DEMUCS["name"], OPEN_UNMIX["name"])
 
 
 def test_items_that_point_to_another_task_than_the_question_word_make_it_abstain():
