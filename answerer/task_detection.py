@@ -66,6 +66,9 @@ OPEN_FALLBACK = 0.6
 FALLBACK_CONF = 0.3
 #: Below this confidence no glossary task is asserted.
 MIN_CONFIDENCE = 0.35
+#: Below this support from the items, a task the question's words or meaning favour is no better
+#: placed than a close contender the items are about.
+UNSUPPORTED = 0.05
 #: A more specific task name must be used by at least `MIN_ITEMS` of this many items closest
 #: to the question to replace the glossary task's name (`_more_specific`).
 SPECIFIC_ITEMS = 4
@@ -323,6 +326,12 @@ def detect_task(
         contenders = [t for t in ranked[:3] if scores[t] >= CONTENDER_RATIO * top]
         favourite = max(contenders, key=lambda t: ev.per_task.get(t, 0.0))
         named = by_items[0] if vague and by_items else best_id if favourite == best_id else None
+        if named is None and favourite != best_id and (
+                ev.per_task.get(best_id, 0.0) < UNSUPPORTED
+                or any(favourite in tax.specializations(p) for p, w in matches.get(best_id, []) if w >= ALIAS_WEIGHT)):
+            # no item is about the likeliest task, or the items' favourite is a kind of it (a
+            # "forecast" question with weather papers): the question leaves both open, the items decide
+            named = favourite
         # a task name several items use, with more support than the glossary task the items
         # would name and close behind the best, is the better name from the items
         own = phrases[0] if phrases and phrases[0][1] >= OPEN_FALLBACK * top else None

@@ -524,3 +524,33 @@ def test_a_name_that_says_no_more_than_the_glossary_task_keeps_the_glossary_head
     answer = compose(doc, embedder=real_embedder)
     # "image super-resolution", which all three papers use, is no more precise than the glossary's name
     assert answer.task.id == "super-resolution" and answer.task.source == "glossary"
+
+
+FOURCASTNET = {"name": "FourCastNet: A Global Data-driven High-resolution Weather Model using Adaptive Fourier "
+                       "Neural Operators", "paper": "https://arxiv.org/abs/2202.11214",
+               "summary": "Forecasts global weather variables a week ahead with a Fourier neural operator "
+                          "transformer, orders of magnitude faster than numerical weather prediction."}
+PANGU = {"name": "Pangu-Weather: A 3D High-Resolution Model for Fast and Accurate Global Weather Forecast",
+         "paper": "https://arxiv.org/abs/2211.02556",
+         "summary": "A 3D Earth-specific transformer trained on reanalysis data that forecasts global weather "
+                    "up to a week ahead, more accurately than operational numerical prediction."}
+FNO = {"name": "Fourier Neural Operator for Parametric Partial Differential Equations",
+       "paper": "https://arxiv.org/abs/2010.08895",
+       "summary": "Learns solution operators of partial differential equations by parameterizing the integral "
+                  "kernel in Fourier space, solving whole families of PDEs fast."}
+DEEPAR = {"name": "DeepAR: Probabilistic Forecasting with Autoregressive Recurrent Networks",
+          "paper": "https://arxiv.org/abs/1704.04110",
+          "summary": "An autoregressive recurrent network trained on many related time series that outputs "
+                     "probabilistic forecasts, such as product demand."}
+
+
+@pytest.mark.real_model
+def test_a_forecast_question_with_weather_papers_is_weather_forecasting(real_embedder, make_prompt):
+    # "forecast" names time-series forecasting in general; the items say which kind
+    doc = _doc(make_prompt, "For a 10-day global forecast, which learned model is most accurate, the graph one "
+                            "or the Fourier one?",
+               [{"name": "Derain-Restormer-Rain13K", "paper": "https://arxiv.org/abs/2111.09881"}],
+               [FOURCASTNET, PANGU, FNO, DEEPAR])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.id == "weather-forecasting"
+    assert answer.ranking[0].name in (FOURCASTNET["name"], PANGU["name"])
