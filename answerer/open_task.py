@@ -43,6 +43,10 @@ GENERIC_STEMS = frozenset(phrase_stems(w)[-1] for w in GENERIC_WORDS if phrase_s
 #: Words that join two phrases the way a preposition does ("Skin Lesion Analysis Toward Melanoma
 #: Detection", "Recognition Using Transformers"): a task name never runs across them.
 RUN_BREAKS = frozenset("toward towards versus vs beyond using".split())
+#: Words after which a title or summary says how or with what, not what is done ("... with Deep
+#: Language Understanding", "separates stems with a U-Net"), until a purpose ("for") or a new clause.
+MEANS = frozenset("with via through".split())
+PURPOSE = frozenset(":;.,(".split()) | {"for"}
 #: Nouns with a task-like ending that name a thing, not something done ("graph attention").
 THING_NOUNS = frozenset(
     """question attention function position condition solution collection station motion caption
@@ -133,8 +137,12 @@ def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str]
     """Task-name-shaped phrases in `text` (lower-cased, as written)."""
     found: dict[str, None] = {}
     runs = _runs(text, set(question_words))
+    means = False
     for k, (run, after) in enumerate(runs):
         head = run[-1].casefold()
+        was, means = means, (means or after in MEANS) and after not in PURPOSE
+        if was:
+            continue  # "... Diffusion Model with Deep Language Understanding": what it has, not what it does
         if after == "for" and k + 1 < len(runs) and _is_head(head, heads) and head not in THING_NOUNS | GENERIC_WORDS:
             # "Imputation for Time Series" names "time series imputation" (when what follows
             # is an object, not another task: "Factorisation for ... Reinforcement Learning")

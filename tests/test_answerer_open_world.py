@@ -364,6 +364,10 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     # a field, an adjective and a verb are not task names
     assert not candidate_phrases("Deep Learning for Global High-Resolution Data", heads)
     assert "fills missing" not in candidate_phrases("It fills missing values.", heads)
+    # what a method has or uses ("with ...") is not its task; what it is for is
+    found = candidate_phrases("Text-to-Image Diffusion Models with Deep Language Understanding for Image Generation", heads)
+    assert "language understanding" not in found and "image generation" in found
+    assert "scene text recognition" in candidate_phrases("Scene Text Recognition with Permuted Sequence Models", heads)
 
 
 def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
