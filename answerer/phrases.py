@@ -38,6 +38,10 @@ _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212_"),
 _KEEP_DOUBLE = ("ll", "ss", "zz", "ff")
 
 
+#: A short stem that lost its "e" to -ed/-ing: consonant, vowel, consonant (not w, x, y).
+_SHORT = re.compile(r"[^aeiou][aeiou][^aeiouwxy]")
+
+
 @functools.lru_cache(maxsize=65536)
 def _stem_word(word: str) -> str:
     """A deliberately light stemmer: plurals and -ed/-ing/-e only.
@@ -60,10 +64,12 @@ def _stem_word(word: str) -> str:
         w = w[:-3]
     elif w.endswith("ed") and len(w) > 4:
         w = w[:-2]
-    if w.endswith("e") and len(w) > 3:
+    elif w.endswith("e") and len(w) > 4:
         w = w[:-1]
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiou" and w[-2:] not in _KEEP_DOUBLE:
         w = w[:-1]
+    elif len(w) == 3 and len(word) > 4 and _SHORT.fullmatch(w):
+        w += "e"  # "coding", "timed" -> "code", "time" (as "code", "time"); "mapping" -> "map"
     return w
 
 

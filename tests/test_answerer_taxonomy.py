@@ -101,6 +101,15 @@ def test_inflections_match_but_derivations_do_not():
     assert stems("upscaled")[0] == stems("upscaling")[0] == stems("upscale")[0]
     assert stems("blurred") == stems("blur")
     assert stems("colorization") != stems("color")
+    assert stems("coded") == stems("coding") == stems("code") and stems("mapping") == stems("map")
+
+
+def test_a_short_word_is_not_stemmed_into_an_acronym_or_a_negation():
+    # "same" is not SAM (segment anything), "note" is not "not"
+    assert stems("same") != stems("SAM") and stems("notes") != stems("not")
+    tax = load_taxonomy()
+    assert "instance-segmentation" not in tax.keyword_matches("two photos of the same street")
+    assert "ocr" in tax.keyword_matches("I took a note of which ocr model reads receipts", skip_negated=True)
 
 
 def test_cctv_question_is_face_super_resolution_not_text_to_image(seeds_dir):
