@@ -55,6 +55,12 @@ def _quoted_words(text: str) -> tuple[list[str], list[bool]]:
     return words + w, flags + [False] * len(w)
 
 
+def _written(name: str, text: str) -> bool:
+    """A glossary name in capitals ("CLIP", "SAM", "RAFT") is a model's name only when written so:
+    a "five-second clip", "the same street" or a "raft" on a river names no model."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", text or "") is not None
+
+
 def _negated(words: Sequence[str], start: int) -> bool:
     """Is the phrase starting at `start` in the scope of a negation ("without running OCR")?"""
     for j in range(max(0, start - 3), start):
@@ -207,7 +213,7 @@ class Taxonomy:
             phrases = [(p, w) for p, w in phrases if phrase_stems(p) and phrase_stems(p)[0] in present]
             if not phrases:
                 continue
-            matches = find_phrases(words, phrases)
+            matches = [m for m in find_phrases(words, phrases) if m[0].islower() or _written(m[0], text)]
             if skip_negated:
                 matches = [m for m in matches if not _negated(words, m[2])]
                 # words the user quotes are what they typed or asked ("'how many people

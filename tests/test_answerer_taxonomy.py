@@ -112,6 +112,14 @@ def test_a_short_word_is_not_stemmed_into_an_acronym_or_a_negation():
     assert "ocr" in tax.keyword_matches("I took a note of which ocr model reads receipts", skip_negated=True)
 
 
+def test_a_model_name_in_capitals_counts_only_when_written_so():
+    tax = load_taxonomy()
+    assert "zero-shot-image-classification" in tax.keyword_matches("Can CLIP sort my photos by any label?")
+    assert "zero-shot-image-classification" not in tax.keyword_matches("I want a five-second clip of a boat")
+    assert "optical-flow" not in tax.keyword_matches("a raft drifting down the river")
+    assert tax.tasks_for_prefix("CLIP") == ["zero-shot-image-classification"]  # zoo prefixes unaffected
+
+
 def test_cctv_question_is_face_super_resolution_not_text_to_image(seeds_dir):
     doc = _seed(seeds_dir, "004")
     match = detect_task(doc.question, doc.items)
