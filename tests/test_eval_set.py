@@ -149,3 +149,14 @@ def test_every_seed_label_accepts_a_glossary_task():
     assert len(labels) == 4
     for name, label in labels.items():
         assert any(task_key(a) in names for a in label["accept"]), name
+
+
+def test_fresh2_is_broad_and_mostly_new():
+    fresh2 = _labels("fresh2")
+    earlier = {n for split in ("dev", "test", "holdout", "fresh") for label in _labels(split).values()
+               for n in (label["task"], *label["accept"])}
+    tasks = {label["task"] for label in fresh2.values()}
+    assert len(tasks) == len(fresh2) == 70
+    assert Counter(label["family"] for label in fresh2.values()) == Counter({f: 5 for f in FAMILIES})
+    assert len(tasks - earlier) >= 35  # at least half the tasks in no earlier set's names
+    assert sum(label["poor_fit_recommended"] for label in fresh2.values()) >= 0.25 * len(fresh2)
