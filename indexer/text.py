@@ -26,6 +26,11 @@ _ABBREVIATIONS = {
     "seg": "segmentation",
     "det": "detection",
     "gen": "generation",
+    "act": "action",
+    "cls": "classification",
+    "loc": "localization",
+    "est": "estimation",
+    "pred": "prediction",
     "3d": "3D",
     "2d": "2D",
 }

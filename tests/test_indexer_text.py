@@ -38,6 +38,8 @@ def test_table_covers_the_brief() -> None:
 def test_unknown_prefix_split_into_words() -> None:
     assert expand_task("Sketch2Img") == "sketch to image"
     assert expand_task("FooBar") == "foo bar"
+    assert expand_task("ActSeg") == "action segmentation"  # "Act" is action, not the verb
+    assert expand_task("ImgCls") == "image classification"
     assert expand_task("") == "" and expand_task(None) == ""
 
 
