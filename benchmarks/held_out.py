@@ -1,6 +1,7 @@
 """Seed-layout writer shared by the hand-written held-out sets (benchmarks/holdout/,
 benchmarks/fresh/). Standalone on purpose: no modelkb import, so the sets are built
 without the code they measure."""
+import importlib.util
 import json
 import os
 import random
@@ -20,6 +21,16 @@ Use **only the provided models and papers**. Do not refer to outside sources.
 
 ### Recommended AI Models:
 '''
+
+
+def load_pool(name):
+    """(P, M) of another held-out set's pool.py (benchmarks/<name>/pool.py), as fresh copies to
+    extend: each set's pool is the one before it plus its own papers and models."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name, "pool.py")
+    spec = importlib.util.spec_from_file_location(f"{name}_pool", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.P), dict(module.M)
 
 
 def render(spec, rng, P, M, same_id_same_grade=False):

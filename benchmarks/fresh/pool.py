@@ -1,15 +1,12 @@
 """Paper pool and zoo models for the fresh held-out set: the holdout pool (imported
 unchanged from benchmarks/holdout/pool.py) plus the papers and models below."""
-import importlib.util
 import os
+import sys
 
-_spec = importlib.util.spec_from_file_location(
-    "holdout_pool", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "holdout", "pool.py"))
-_holdout = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_holdout)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from held_out import load_pool  # noqa: E402
 
-P = dict(_holdout.P)
-M = dict(_holdout.M)
+P, M = load_pool("holdout")
 
 # ---------------------------------------------------------------------------
 # Added for the fresh set (2026-12-05): papers and zoo models not in the holdout pool.

@@ -1,16 +1,13 @@
 """Paper pool and zoo models for the second fresh held-out set (fresh2): the fresh pool
 (imported unchanged from benchmarks/fresh/pool.py, which itself imports the holdout pool)
 plus the papers and models below."""
-import importlib.util
 import os
+import sys
 
-_spec = importlib.util.spec_from_file_location(
-    "fresh_pool", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fresh", "pool.py"))
-_fresh = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_fresh)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from held_out import load_pool  # noqa: E402
 
-P = dict(_fresh.P)
-M = dict(_fresh.M)
+P, M = load_pool("fresh")
 
 # ---------------------------------------------------------------------------
 # Added for fresh2 (2026-12-05): papers and zoo models not in the fresh/holdout pools.
