@@ -47,6 +47,9 @@ RUN_BREAKS = frozenset("toward towards versus vs beyond using".split())
 #: Language Understanding", "separates stems with a U-Net"), until a purpose ("for") or a new clause.
 MEANS = frozenset("with via through".split())
 PURPOSE = frozenset(":;.,(".split()) | {"for"}
+#: Participles that name a kind of thing in a task name ("missing data imputation", "moving object
+#: segmentation"), where a leading -ing or -ed word is otherwise a verb ("generating images").
+PARTICIPLES = frozenset("missing moving changing evolving corrupted masked".split())
 #: Nouns with a task-like ending that name a thing, not something done ("graph attention").
 THING_NOUNS = frozenset(
     """question attention function position condition solution collection station motion caption
@@ -162,7 +165,7 @@ def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str]
                     break
                 words = [w.casefold() for w in run[i : j + 1]]
                 first = words[0]
-                if first in GENERIC_WORDS or first.endswith(("ing", "ed")) or _verb_like(first):
+                if first in GENERIC_WORDS or (first.endswith(("ing", "ed")) and first not in PARTICIPLES) or _verb_like(first):
                     continue  # "deep ...", "writing review comments", "fills missing"
                 if all(w in GENERIC_WORDS for w in words[:-1]):
                     continue

@@ -368,6 +368,9 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     found = candidate_phrases("Text-to-Image Diffusion Models with Deep Language Understanding for Image Generation", heads)
     assert "language understanding" not in found and "image generation" in found
     assert "scene text recognition" in candidate_phrases("Scene Text Recognition with Permuted Sequence Models", heads)
+    # a participle names a kind of thing ("missing data"); a gerund with an object is a verb
+    assert "missing data imputation" in candidate_phrases("GAIN: Missing Data Imputation using Adversarial Nets", heads)
+    assert not candidate_phrases("Generating Diverse Images", heads)
 
 
 def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
