@@ -109,7 +109,8 @@ def _described(phrase: str) -> bool:
     """Only adjectives before the task noun ("interpretable prediction", "bayesian personalized
     ranking"): how a method does it, not what is done to what."""
     words = phrase.split()[:-1]
-    return bool(words) and all(_ADJECTIVE.search(w) or w.endswith("ed") for w in words)
+    # a hyphenated compound says what or where ("sim-to-real transfer", "multi-agent"), not how
+    return bool(words) and all((_ADJECTIVE.search(w) or w.endswith("ed")) and "-" not in w for w in words)
 
 
 def _verb_like(word: str) -> bool:

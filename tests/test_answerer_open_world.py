@@ -397,13 +397,16 @@ def test_a_claim_about_the_method_in_one_title_is_no_task_name():
     tax = load_taxonomy()
     items = [ItemRecord(key="p0", kind="paper", name="Crystal Graph Networks for an Accurate and Interpretable "
                         "Prediction of Material Properties"),
-             ItemRecord(key="p1", kind="paper", name="Facial Video Forgery Detection Network")]
+             ItemRecord(key="p1", kind="paper", name="Facial Video Forgery Detection Network"),
+             ItemRecord(key="p2", kind="paper", name="Sim-to-Real Transfer of Robotic Control with Dynamics "
+                        "Randomization")]
     found = {o.name for o in open_tasks("Which model screens crystal structures, and which spots faked faces?",
-                                        as_candidates(items), [0.9, 0.8], ROLE_WEIGHT, tax)}
+                                        as_candidates(items), [0.9, 0.8, 0.85], ROLE_WEIGHT, tax)}
     # only adjectives before the task noun say how, not what: one title is not enough
     assert "interpretable prediction" not in found
     # a phrase that names what is done to what, in the title of a closest item, still counts
     assert "facial video forgery detection" in found
+    assert "sim-to-real transfer" in found  # a hyphenated compound ("...-to-real") is no adjective
 
 
 def test_a_phrase_several_items_use_competes_with_the_glossary_without_a_model():
