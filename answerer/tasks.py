@@ -152,6 +152,8 @@ class Taxonomy:
                     ids.append(task.id)
         self._embeddings: "weakref.WeakKeyDictionary[Any, np.ndarray]" = weakref.WeakKeyDictionary()
         self._special: dict[tuple[str, ...], list[str]] = {}
+        self._shared: dict[tuple[str, ...], list[str]] = {}
+        self._own_text: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     # -- tasks --------------------------------------------------------------
@@ -265,23 +267,29 @@ class Taxonomy:
         uses its cue `phrase`: "satellite" is a word of the remote-sensing domain, not of land
         cover alone; "songs" of music generation and of source separation alike. Only within
         the family: across families a shared word is as often another sense ("depth map"). Cached."""
-        key = ("share", task_id, *phrase_stems(phrase))
+        own = phrase_stems(phrase)
+        key = (task_id, *own)
         with self._lock:
-            cached = self._special.get(key)
+            cached = self._shared.get(key)
         if cached is not None:
             return cached
-        own = phrase_stems(phrase)
         fam = self.tasks[task_id].family
-        out = []
-        for other in self.tasks.values():
-            if other.id == task_id or not fam or other.family != fam:
-                continue
-            text = stems(" ".join((other.name, other.gerund, other.input, other.output, other.description)))
-            if own and find_phrases(text, [(phrase, 1.0)]):
-                out.append(other.id)
+        out = [other.id for other in self.tasks.values()
+               if own and fam and other.id != task_id and other.family == fam
+               and find_phrases(self._text_stems(other), [(phrase, 1.0)])]
         with self._lock:
-            self._special[key] = out
+            self._shared[key] = out
         return out
+
+    def _text_stems(self, task: Task) -> list[str]:
+        """A task's own words (name, input, output, description), stemmed once."""
+        with self._lock:
+            cached = self._own_text.get(task.id)
+        if cached is None:
+            cached = stems(" ".join((task.name, task.gerund, task.input, task.output, task.description)))
+            with self._lock:
+                self._own_text[task.id] = cached
+        return cached
 
     @staticmethod
     def score_matches(found: Mapping[str, Sequence[tuple[str, float]]]) -> dict[str, float]:
