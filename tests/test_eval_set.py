@@ -20,7 +20,7 @@ from catalog import parse_file
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "eval"
 SPLITS = ("dev", "test")
-HELD_OUT = ("holdout", "fresh", "fresh2")  # hand-written separately, each scored once (their READMEs)
+HELD_OUT = ("holdout", "fresh", "fresh2", "fresh3")  # hand-written separately, each scored once (their READMEs)
 LABELED = SPLITS + HELD_OUT
 FAMILIES = {"image", "video", "3d", "audio", "language", "multimodal", "tabular", "time-series",
             "science", "recommendation", "robotics-rl", "document", "medical", "remote-sensing"}
@@ -151,12 +151,13 @@ def test_every_seed_label_accepts_a_glossary_task():
         assert any(task_key(a) in names for a in label["accept"]), name
 
 
-def test_fresh2_is_broad_and_mostly_new():
-    fresh2 = _labels("fresh2")
-    earlier = {n for split in ("dev", "test", "holdout", "fresh") for label in _labels(split).values()
-               for n in (label["task"], *label["accept"])}
-    tasks = {label["task"] for label in fresh2.values()}
-    assert len(tasks) == len(fresh2) == 70
-    assert Counter(label["family"] for label in fresh2.values()) == Counter({f: 5 for f in FAMILIES})
+@pytest.mark.parametrize("split", ["fresh2", "fresh3"])
+def test_fresh_sets_are_broad_and_mostly_new(split):
+    fresh = _labels(split)
+    before = LABELED[: LABELED.index(split)]
+    earlier = {n for s in before for label in _labels(s).values() for n in (label["task"], *label["accept"])}
+    tasks = {label["task"] for label in fresh.values()}
+    assert len(tasks) == len(fresh) == 70
+    assert Counter(label["family"] for label in fresh.values()) == Counter({f: 5 for f in FAMILIES})
     assert len(tasks - earlier) >= 35  # at least half the tasks in no earlier set's names
-    assert sum(label["poor_fit_recommended"] for label in fresh2.values()) >= 0.25 * len(fresh2)
+    assert sum(label["poor_fit_recommended"] for label in fresh.values()) >= 0.25 * len(fresh)
