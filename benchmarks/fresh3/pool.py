@@ -10,7 +10,7 @@ from held_out import load_pool  # noqa: E402
 P, M = load_pool("fresh2")
 
 # ---------------------------------------------------------------------------
-# Added for fresh3 (2026-12-07): papers and zoo models not in the earlier pools.
+# Added for fresh3 (2026-12-05): papers and zoo models not in the earlier pools.
 # Same rules: arXiv v1 titles, ids the author is sure of (each checked against public
 # citations quoting the id next to the title), summaries in our own words.
 # key: (title, arxiv id, github or None, summary)

@@ -1,4 +1,4 @@
-"""The 70 hand-written specs of the third fresh held-out set (fresh3), written 2026-12-07.
+"""The 70 hand-written specs of the third fresh held-out set (fresh3), written 2026-12-05.
 One question per task, five per family. Each spec: family, gold task, 4-5 lower-case
 aliases, intent, the question, recommended zoo models with grades, and pool papers with
 grades (3 directly solves the asked task, 2 closely related / background, 1 same area but
