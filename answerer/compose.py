@@ -71,9 +71,9 @@ def compose(
         question = doc.question
     if embedder is None:
         raise ValueError("compose() needs an embedder")
-    cands = as_candidates(list(items or []))
-    question = " ".join(str(question or "").split())
     tax = taxonomy or load_taxonomy()
+    cands = as_candidates(list(items or []), tax)
+    question = " ".join(str(question or "").split())
     subqs = split_subquestions(question)
     tm = detect_task(question, cands, embedder, tax, subquestions=subqs, relevance=retrieval)
     ranking, ctx = rank_with_context(question, cands, embedder, task=tm, taxonomy=tax, weights=weights,

@@ -92,7 +92,7 @@ def item_evidence(
     notes: dict[str, str] = {}
     about: list[dict[str, float]] = []
     for c, r in zip(cands, rel):
-        scores, source = item_task_scores(c.record, tax)
+        scores, source = item_task_scores(c.record, tax, c.prefix_words)
         about.append(scores)
         certain = source in ("zoo", "glossary")
         titled = set() if certain else {t for t, m in tax.keyword_matches(c.record.name or "").items()

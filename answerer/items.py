@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence, Union
 
 from catalog.records import ItemRecord, ParsedItem, Role
@@ -31,6 +31,9 @@ class Candidate:
     record: ItemRecord  # links exactly as the file wrote them
     role: Role
     position: int  # order in the file (ties keep it)
+    #: a zoo prefix the vocabulary does not know, in the words the file's papers use for it
+    #: (`NLI` -> "natural language inference"; `answerer.abbreviations`), else None
+    prefix_words: str | None = None
 
     @property
     def name(self) -> str:
@@ -41,8 +44,11 @@ def _role(value: object) -> Role:
     return "recommended" if value == "recommended" else "related"
 
 
-def as_candidates(items: Sequence[ItemInput]) -> list[Candidate]:
-    """Typed candidates from parsed items, records or (record, role) pairs; anything else is a TypeError."""
+def as_candidates(items: Sequence[ItemInput], taxonomy: Taxonomy | None = None) -> list[Candidate]:
+    """Typed candidates from parsed items, records or (record, role) pairs; anything else is a TypeError.
+
+    With `taxonomy`, each zoo prefix it does not know is spelled out in the other items' words.
+    """
     out: list[Candidate] = []
     for i, it in enumerate(items):
         if isinstance(it, Candidate):
@@ -55,6 +61,24 @@ def as_candidates(items: Sequence[ItemInput]) -> list[Candidate]:
             out.append(Candidate(it[0], _role(it[1]), i))
         else:
             raise TypeError(f"item {i}: expected a ParsedItem, an ItemRecord or (ItemRecord, role), got {type(it).__name__}")
+    return _spelled_out(out, taxonomy) if taxonomy is not None else out
+
+
+def _spelled_out(cands: list[Candidate], taxonomy: Taxonomy) -> list[Candidate]:
+    from answerer.abbreviations import spell_out
+
+    prefixes = [zoo_parts(c.record, taxonomy)[0] for c in cands]
+    todo = [i for i, p in enumerate(prefixes)
+            if p and cands[i].prefix_words is None and not taxonomy.tasks_for_prefix(p)]
+    if not todo:
+        return cands
+    # what the file says in words: paper titles and every summary, not model names
+    texts = [t for c, p in zip(cands, prefixes) for t in ("" if p else c.record.name, c.record.summary or "") if t]
+    out = list(cands)
+    for i in todo:
+        words = spell_out(prefixes[i], texts)
+        if words:
+            out[i] = replace(cands[i], prefix_words=words)
     return out
 
 
@@ -84,7 +108,7 @@ def zoo_parts(record: ItemRecord, taxonomy: Taxonomy) -> tuple[str | None, str |
     return None, None, None
 
 
-def item_task_scores(record: ItemRecord, taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
+def item_task_scores(record: ItemRecord, taxonomy: Taxonomy, prefix_words: str | None = None) -> tuple[dict[str, float], str]:
     """How strongly an item is *about* each task, in [0, 1], and where that came from.
 
     Zoo models: their task prefix (certain, source "zoo"). Other models: glossary
@@ -106,7 +130,7 @@ def item_task_scores(record: ItemRecord, taxonomy: Taxonomy) -> tuple[dict[str, 
                     found[t] = max(found.get(t, 0.0), 1.0 if i == 0 else 0.6)
             source = "glossary"
     if prefix:
-        ids = taxonomy.tasks_for_prefix(prefix)
+        ids = taxonomy.tasks_for_prefix(prefix) or (taxonomy.tasks_for_prefix(prefix_words) if prefix_words else [])
         if ids:
             for t in ids:
                 found[t] = 1.0
@@ -138,16 +162,17 @@ def item_task_scores(record: ItemRecord, taxonomy: Taxonomy) -> tuple[dict[str, 
     return scores, "keywords"
 
 
-def item_text(record: ItemRecord, taxonomy: Taxonomy) -> str:
+def item_text(record: ItemRecord, taxonomy: Taxonomy, prefix_words: str | None = None) -> str:
     """Text embedded for an item: `indexer.text.item_text`, plus glossary knowledge for models without a summary."""
     from indexer.text import item_text as index_text
 
     prefix, arch, variant = zoo_parts(record, taxonomy)
-    text = index_text(record.name, record.kind, record.summary, task=prefix, architecture=arch, variant=variant)
+    text = index_text(record.name, record.kind, record.summary, task=prefix_words or prefix,
+                      architecture=arch, variant=variant)
     if record.summary:
         return text
     extra = []
-    for tid in taxonomy.tasks_for_prefix(prefix)[:1]:
+    for tid in (taxonomy.tasks_for_prefix(prefix) or taxonomy.tasks_for_prefix(prefix_words))[:1]:
         t = taxonomy.task(tid)
         extra.append(f"{t.name}: {t.description}")
     entry = taxonomy.lookup(arch) if arch else None
@@ -182,7 +207,7 @@ def item_texts(cands: Sequence[Candidate], taxonomy: Taxonomy) -> list[str]:
     """`item_text` of each candidate; a model without a summary also gets the title and
     summary of the provided paper it links to (same arXiv id or repository): the file's
     own description of that model (`Patho-CLAM-Camelyon16` next to the CLAM paper)."""
-    texts = [item_text(c.record, taxonomy) for c in cands]
+    texts = [item_text(c.record, taxonomy, c.prefix_words) for c in cands]
     described: dict[str, ItemRecord] = {}
     for c in cands:
         if c.record.summary:

@@ -105,6 +105,27 @@ def _is_head(word: str, heads: frozenset[str]) -> bool:
     return low in heads or low in EXTRA_HEADS or ("-" not in low and len(low) > 5 and bool(_NOMINAL.search(low)))
 
 
+def prefix_task_name(words: str, heads: frozenset[str], texts: Sequence[str | None]) -> str | None:
+    """A spelled-out zoo prefix as a task name. The prefix names the model's task, so what the
+    papers spell out is that task, even when it is named by a non-nominal head ("natural
+    language inference", "learning to rank"); when it names only the object ("hyperspectral
+    image"), the task noun the papers write after it completes it ("... image classification").
+    None when neither holds ("low dose ct" with no task noun after it)."""
+    ws = words.split()
+    if _is_head(ws[-1], heads) or ws[-1].endswith(("ence", "ance")) or (len(ws) == 3 and ws[1] == "to"):
+        return words
+    pattern = re.compile(r"\b" + r"[\s-]+".join(map(re.escape, ws)) + r"((?:[\s-]+[A-Za-z]+){1,2})\b", re.IGNORECASE)
+    for text in texts:
+        for m in pattern.finditer(text or ""):
+            more = m.group(1).replace("-", " ").split()
+            for n in range(1, len(more) + 1):
+                if more[n - 1].casefold() in STOP_WORDS:
+                    break  # "synthetic and testing": a run, not a name
+                if _is_head(more[n - 1], heads) and more[n - 1].casefold() not in THING_NOUNS:
+                    return " ".join([*ws, *(w.casefold() for w in more[:n])])
+    return None
+
+
 def _described(phrase: str) -> bool:
     """Only adjectives before the task noun ("interpretable prediction", "bayesian personalized
     ranking"): how a method does it, not what is done to what."""
@@ -214,6 +235,25 @@ class OpenTask:
         )
 
 
+def _zoo_task_names(cands: Sequence[Candidate], prefixes: Sequence[str | None], heads: frozenset[str],
+                    taxonomy: Taxonomy) -> dict[int, str]:
+    """Task names of zoo prefixes the glossary does not map (`Knit2Pattern`): in the vocabulary's
+    words, or spelled out by the papers in theirs (`NLI`: "natural language inference")."""
+    out: dict[int, str] = {}
+    texts = [t for o in cands for t in (o.record.name, o.record.summary)]
+    for i, (c, prefix) in enumerate(zip(cands, prefixes)):
+        if not prefix or taxonomy.tasks_for_prefix(prefix):
+            continue
+        words = expand_task(prefix).casefold()
+        named = bool(words) and _is_head(words.split()[-1], heads)
+        if c.prefix_words:
+            spelled = prefix_task_name(c.prefix_words, heads, texts)
+            words, named = spelled or c.prefix_words, spelled is not None
+        if named and len(words.split()) >= MIN_WORDS:
+            out[i] = words
+    return out
+
+
 def _glossary_relation(phrase: str, taxonomy: Taxonomy) -> tuple[str | None, str | None]:
     """(task the phrase *is*, task the phrase specializes), by the glossary aliases inside it."""
     words = stems(phrase)
@@ -256,23 +296,23 @@ def open_tasks(
     q_words = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", question or "")}
     closest = set(sorted(range(len(cands)), key=lambda i: -relevance[i])[:LEAD_ITEMS])
     per: dict[tuple[str, ...], dict] = {}
+    prefixes = [zoo_parts(c.record, taxonomy)[0] for c in cands]
+    zoo_names = _zoo_task_names(cands, prefixes, heads, taxonomy)
     for idx, (c, rel) in enumerate(zip(cands, relevance)):
         role = role_weight.get(c.role, role_weight.get("related", 0.7))
         seen: dict[tuple[str, ...], float] = {}
         surface: dict[tuple[str, ...], str] = {}
-        prefix, _arch, _var = zoo_parts(c.record, taxonomy)
-        if prefix:
-            # a zoo prefix names its model's task for certain; one the glossary does not map
-            # (`Knit2Pattern`) is a task name of its own, in the vocabulary's words
-            words = expand_task(prefix).casefold()
-            if (not taxonomy.tasks_for_prefix(prefix) and len(words.split()) >= MIN_WORDS
-                    and _is_head(words.split()[-1], heads)):
-                seen[phrase_stems(words)] = WHERE_WEIGHT["zoo"]
-                surface[phrase_stems(words)] = words
-        texts = [] if prefix or c.record.kind == "model" and not c.record.summary else [
+        if idx in zoo_names:
+            seen[phrase_stems(zoo_names[idx])] = WHERE_WEIGHT["zoo"]
+            surface[phrase_stems(zoo_names[idx])] = zoo_names[idx]
+        texts = [] if prefixes[idx] or c.record.kind == "model" and not c.record.summary else [
             ("title", c.record.name or ""), ("summary", (c.record.summary or "")[:MAX_BODY_CHARS])]
         for where, text in texts:
-            for p in candidate_phrases(text, heads, q_words):
+            found = candidate_phrases(text, heads, q_words)
+            if zoo_names:  # a paper that writes out a model's spelled-out task uses that name too
+                text_stems = stems(text)
+                found += [n for n in zoo_names.values() if find_phrases(text_stems, [(n, 1.0)])]
+            for p in found:
                 key = phrase_stems(p)
                 if WHERE_WEIGHT[where] > seen.get(key, 0.0):
                     seen[key] = WHERE_WEIGHT[where]

@@ -86,6 +86,7 @@ class RankedItem:
     position: int = 0  # order in the file
     item_tasks: list[str] = field(default_factory=list)  # task names the item's own text supports
     record: ItemRecord | None = field(default=None, repr=False, compare=False)
+    prefix_words: str | None = None  # its zoo prefix as the provided papers spell it (`Candidate.prefix_words`)
     signals: dict[str, float] = field(default_factory=dict, repr=False, compare=False)  # raw inputs
 
     @property
@@ -277,7 +278,7 @@ def rank_with_context(
     `retrieval`: one search score in [0, 1] per item when the items were retrieved.
     """
     tax = taxonomy or load_taxonomy()
-    cands = as_candidates(items)
+    cands = as_candidates(items, tax)
     subqs = list(subquestions) if subquestions is not None else split_subquestions(question)
     tm = task or detect_task(question, cands, embedder, tax, subquestions=subqs, relevance=retrieval)
     n = len(cands)
@@ -290,7 +291,7 @@ def rank_with_context(
     dense = dense_signal(v, conf if tm.in_glossary else 0.0)  # an abstained task has no description to compare
     lexical, bm = lexical_signal(question, tm, texts)
     q_weights = tm.weights()
-    own = [item_task_scores(c.record, tax) for c in cands]
+    own = [item_task_scores(c.record, tax, c.prefix_words) for c in cands]
     # an item that uses the task's name (named in the items' own words) matches it
     matches = np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
                         for c, (scores, _src) in zip(cands, own)])
@@ -328,7 +329,7 @@ def rank_with_context(
                 fit=fit, fit_reason=reason,
                 paper_url=r.paper_url, github_url=r.github_url,
                 evidence=_display_evidence(i, sentences[i], v, feats, ev_lex, ev_intents, offsets[i], bool(subqs)),
-                position=c.position, item_tasks=labels, record=r, signals=signals,
+                position=c.position, item_tasks=labels, record=r, prefix_words=c.prefix_words, signals=signals,
             )
         )
     order = sorted(range(n), key=lambda i: (-ranked[i].score, ranked[i].position))

@@ -124,7 +124,7 @@ def glossary_evidence(
     """What speaks for each glossary task; `detect_task` weighs it, `benchmarks/fit_task_weights.py`
     fits the weights on it."""
     tax = taxonomy or load_taxonomy()
-    cands = as_candidates(items)
+    cands = as_candidates(items, tax)
     ids = list(tax.tasks)
     matches = tax.keyword_matches(question, skip_negated=True)
     kw_raw = _with_specializations(tax, matches)

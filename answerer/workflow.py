@@ -104,6 +104,8 @@ def _model_text(r: RankedItem, tm: TaskMatch, tax: Taxonomy) -> str:
             parts.append(f"{_a(arch)} model for {tm.task.name}.")
         else:
             parts.append(f"a model for {tm.task.name}.")
+        if r.prefix_words and prefix:
+            parts.append(f"Its prefix \u201c{prefix}\u201d is, in the provided papers' words, {r.prefix_words}.")
         if variant:
             v_entry = tax.lookup(variant)
             if v_entry is not None and v_entry.kind == "dataset":
