@@ -47,6 +47,8 @@ RUN_BREAKS = frozenset("toward towards versus vs beyond using".split())
 #: Language Understanding", "separates stems with a U-Net"), until a purpose ("for") or a new clause.
 MEANS = frozenset("with via through".split())
 PURPOSE = frozenset(":;.,(".split()) | {"for"}
+#: Words after a task noun that introduce what it is done to ("... for Time Series", "... from Speech").
+OBJECT_OF = frozenset({"for", "from"})
 #: Participles that name a kind of thing in a task name ("missing data imputation", "moving object
 #: segmentation"), where a leading -ing or -ed word is otherwise a verb ("generating images").
 PARTICIPLES = frozenset("missing moving changing evolving corrupted masked".split())
@@ -168,12 +170,18 @@ def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str]
         was, means = means, (means or after in MEANS) and after not in PURPOSE
         if was:
             continue  # "... Diffusion Model with Deep Language Understanding": what it has, not what it does
-        if after == "for" and k + 1 < len(runs) and _is_head(head, heads) and head not in THING_NOUNS | GENERIC_WORDS:
-            # "Imputation for Time Series" names "time series imputation" (when what follows
-            # is an object, not another task: "Factorisation for ... Reinforcement Learning")
+        if after in OBJECT_OF and k + 1 < len(runs) and _is_head(head, heads) and head not in THING_NOUNS | GENERIC_WORDS:
+            # "Imputation for Time Series" names "time series imputation" (when what follows is an
+            # object, not another task: "Factorisation for ... Reinforcement Learning"); after
+            # "from" comes the input, and the task keeps its own words ("Emotion Recognition from
+            # Speech" is speech emotion recognition; "Bimodal Recurrent Imputation for Time Series"
+            # is not time series recurrent imputation)
             obj = [w.casefold() for w in runs[k + 1][0][:3]]
             if len(obj) == len(runs[k + 1][0]) and not _is_head(obj[-1], heads) and obj[0] not in GENERIC_WORDS:
-                found[" ".join([*obj, head])] = None
+                task = [w.casefold() for w in run][-(MAX_WORDS - len(obj)):] if after == "from" else [head]
+                while len(task) > 1 and (task[0] in GENERIC_WORDS or _ADJECTIVE.search(task[0])):
+                    task = task[1:]
+                found[" ".join([*obj, *task])] = None
         # "Sound Event Localization and Detection": two task nouns joined by "and" name one task
         joined = (after == "and" and k + 1 < len(runs) and len(runs[k + 1][0]) == 1
                   and _is_head(runs[k + 1][0][0], heads) and _is_head(head, heads))

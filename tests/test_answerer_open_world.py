@@ -361,6 +361,9 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     assert "sign language recognition" in found
     # "X for Y" names "Y X" when Y is what it is done to
     assert "time series imputation" in candidate_phrases("BRITS: Bimodal Recurrent Imputation for Time Series", heads)
+    # "X from Y" names "Y X": Y is the input, and X keeps its words (not "speech recognition")
+    found = candidate_phrases("Emotion Recognition from Speech Using wav2vec 2.0 Embeddings", heads)
+    assert "speech emotion recognition" in found and "speech recognition" not in found
     # a field, an adjective and a verb are not task names
     assert not candidate_phrases("Deep Learning for Global High-Resolution Data", heads)
     assert "fills missing" not in candidate_phrases("It fills missing values.", heads)
