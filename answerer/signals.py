@@ -96,6 +96,31 @@ def own_task_labels(
     return out
 
 
+#: How much closer in meaning a hinted sibling must be to take an alias-named task's label.
+SIBLING_MARGIN = 0.05
+
+
+def closer_siblings(scores: dict[str, float], cos_tasks: np.ndarray, taxonomy: Taxonomy) -> dict[str, float]:
+    """A paper's task scores (`item_task_scores`) for saying what it is about: a task its words
+    name by an alias yields to a sibling (same family) its words hint at and its meaning is
+    clearly closer to. "Piano Transcription" about notes is music transcription, though
+    "transcription" alone names speech recognition. (Ranking on these scores as well moved no
+    task and cost a labeled file's order, so the ranking keeps the words' scores.)"""
+    index = {t: i for i, t in enumerate(taxonomy.tasks)}
+    out = dict(scores)
+    for t, s in scores.items():
+        if s <= CUE_LABEL_FLOOR or t not in index:
+            continue
+        fam = taxonomy.task(t).family
+        rivals = [u for u in scores if u != t and u in index and scores[u] > 0
+                  and taxonomy.task(u).family == fam
+                  and float(cos_tasks[index[u]]) >= float(cos_tasks[index[t]]) + SIBLING_MARGIN]
+        if rivals:
+            best = max(rivals, key=lambda u: float(cos_tasks[index[u]]))
+            out[best], out[t] = max(out[best], s), min(out[t], scores[best])
+    return out
+
+
 #: A paper's keyword score must exceed this (an alias, not a cue) to label it.
 CUE_LABEL_FLOOR = 0.3
 #: ... and its text must be at least this close to the task's profile (or among its 3 closest tasks).

@@ -567,3 +567,22 @@ def test_a_forecast_question_with_weather_papers_is_weather_forecasting(real_emb
     answer = compose(doc, embedder=real_embedder)
     assert answer.task.id == "weather-forecasting"
     assert answer.ranking[0].name in (FOURCASTNET["name"], PANGU["name"])
+
+
+@pytest.mark.real_model
+def test_a_word_shared_by_two_tasks_of_a_family_labels_the_item_by_its_meaning(real_embedder, make_prompt):
+    # "transcription" alone names speech recognition; a piano transcription paper about notes is music
+    onsets = {"name": "Onsets and Frames: Dual-Objective Piano Transcription", "paper": "https://arxiv.org/abs/1710.11153",
+              "summary": "Predicts note onsets and frame-wise pitch activity with two stacked networks so piano "
+                         "recordings become accurate note sequences."}
+    whisper = {"name": "Robust Speech Recognition via Large-Scale Weak Supervision", "paper": "https://arxiv.org/abs/2212.04356",
+               "summary": "Whisper transcribes speech in many languages, trained on 680,000 hours of weakly supervised audio."}
+    doc = _doc(make_prompt, "I recorded my guitar solo and an app wrote out every note as sheet music. How does it "
+               "figure out which notes were played and when?",
+               [{"name": "AMT-MT3-Slakh", "paper": "https://arxiv.org/abs/2111.03017"}], [onsets, whisper])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.base_name == "music transcription"
+    by_name = {r.name: r for r in answer.ranking}
+    assert by_name[onsets["name"]].item_tasks[:1] == ["music transcription"]
+    assert by_name[onsets["name"]].fit != "poor" and "speech" not in by_name[onsets["name"]].fit_reason
+    assert by_name[whisper["name"]].item_tasks[:1] == ["automatic speech recognition"]
