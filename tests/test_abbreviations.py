@@ -78,3 +78,16 @@ def test_a_spelled_out_prefix_names_the_task_the_glossary_lacks(real_embedder):
     tm = detect_task(question, items, real_embedder, tax)
     assert tm.name == "natural language inference"
     assert "NLI-RoBERTa-MNLI" in tm.uses  # the checkpoint counts as using that name
+
+
+def test_the_workflow_says_what_a_spelled_out_prefix_stands_for(real_embedder):
+    from pathlib import Path
+
+    from answerer.compose import compose
+    from catalog import parse_file
+
+    doc = parse_file(Path(__file__).parent / "data" / "eval" / "fresh2" / "G054.txt")
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.name == "learning to rank"
+    step = next(s for s in answer.workflow.steps if s.item == "LTR-TFRanking-MSLR")
+    assert "\u201cLTR\u201d is, in the provided papers' words, learning to rank" in step.text
