@@ -42,7 +42,6 @@ from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, inten
 from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts
 from answerer.signals import (
     DEFAULT_WEIGHTS,
-    closer_siblings,
     dense_signal,
     fuse,
     lexical_signal,
@@ -308,8 +307,7 @@ def rank_with_context(
     ranked: list[RankedItem] = []
     for i, c in enumerate(cands):
         scores, source = own[i]
-        about = scores if source in ("zoo", "glossary") else closer_siblings(scores, v.cos_tasks[i], tax)
-        labels = own_task_labels(about, source, v.cos_tasks[i], tax)
+        labels = own_task_labels(scores, source, v.cos_tasks[i], tax)
         fit, reason = _fit(float(fused[i]), float(matches[i]), source, labels, tm, float(v.cos_q[i]))
         signals = {
             "cos_question": round(float(v.cos_q[i]), 4),

@@ -76,10 +76,13 @@ def own_task_labels(
 
     A zoo prefix or the architecture's glossary entry is certain. A paper needs a
     task name or alias in its own title/summary (not just a hint word) *and* a
-    text whose meaning is close to that task's profile.
+    text whose meaning is close to that task's profile, and yields to a sibling its
+    meaning is clearly closer to (`closer_siblings`).
     """
     ids = list(taxonomy.tasks)
     index = {t: i for i, t in enumerate(ids)}
+    if source not in ("zoo", "glossary"):
+        scores = closer_siblings(scores, cos_tasks, taxonomy)
     out = []
     for t, s in sorted(scores.items(), key=lambda kv: -kv[1]):
         if len(out) >= limit:
