@@ -40,7 +40,7 @@ def blocks(section):
 
 def main(d):
     errs = []
-    files = sorted(glob.glob(os.path.join(d, "[FGHJ]*.txt")))
+    files = sorted(glob.glob(os.path.join(d, "[FGHJK]*.txt")))
     labels = json.load(open(os.path.join(d, "labels.json"), encoding="utf-8"))
     if set(os.path.basename(f) for f in files) != set(labels):
         errs.append(f"files vs labels differ: {set(os.path.basename(f) for f in files) ^ set(labels)}")

@@ -20,7 +20,7 @@ from catalog import parse_file
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "eval"
 SPLITS = ("dev", "test")
-HELD_OUT = ("holdout", "fresh", "fresh2", "fresh3")  # hand-written separately, each scored once (their READMEs)
+HELD_OUT = ("holdout", "fresh", "fresh2", "fresh3", "fresh4")  # hand-written separately, each scored once (their READMEs)
 LABELED = SPLITS + HELD_OUT
 FAMILIES = {"image", "video", "3d", "audio", "language", "multimodal", "tabular", "time-series",
             "science", "recommendation", "robotics-rl", "document", "medical", "remote-sensing"}
@@ -132,10 +132,12 @@ def test_fresh_set_asks_about_tasks_the_holdout_does_not():
     assert sum(label["poor_fit_recommended"] for label in fresh.values()) >= 0.25 * len(fresh)
 
 
-def test_the_weight_fit_refuses_the_test_split():
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "fit_task_weights.py"), "tests/data/eval/test"],
+@pytest.mark.parametrize("script", ["fit_task_weights.py", "fit_rank_weights.py"])
+@pytest.mark.parametrize("split", ["test", "fresh4"])
+def test_the_weight_fits_refuse_sets_not_yet_looked_at(script, split):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), f"tests/data/eval/{split}"],
                           capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 2 and "test split" in done.stderr
+    assert done.returncode == 2 and "refusing" in done.stderr
 
 
 def test_every_seed_label_accepts_a_glossary_task():
@@ -151,7 +153,7 @@ def test_every_seed_label_accepts_a_glossary_task():
         assert any(task_key(a) in names for a in label["accept"]), name
 
 
-@pytest.mark.parametrize("split", ["fresh2", "fresh3"])
+@pytest.mark.parametrize("split", ["fresh2", "fresh3", "fresh4"])
 def test_fresh_sets_are_broad_and_mostly_new(split):
     fresh = _labels(split)
     before = LABELED[: LABELED.index(split)]
