@@ -16,11 +16,11 @@ because it was recommended. Three signals, each in [0, 1]:
   (deblurring vs general restoration) = half.
 
 They are fused by a weighted mean (`answerer.signals`: the signals as named
-functions, `DEFAULT_WEIGHTS` chosen on the labeled set — see
-`answerer/evaluate.py`), so a score means the same in every file
-and `fit` (strong / partial / poor) can be read off it. The task signal (and
-the task description's part of the dense signal) counts in proportion to the
-detected task's confidence: a wrong guess cannot push the central item down.
+functions, `DEFAULT_WEIGHTS` fitted on every tuning set by
+`benchmarks/fit_rank_weights.py`), so a score means the same in every file
+and `fit` (strong / partial / poor) can be read off it. The task signal counts
+in proportion to the detected task's confidence: a wrong guess cannot push the
+central item down.
 When the items come from a search (`modelkb ask`), their search scores are a
 fourth signal (`RETRIEVAL_WEIGHT`), so the answer leads with what search
 found best. A model whose zoo

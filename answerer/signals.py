@@ -26,11 +26,12 @@ from answerer.tasks import Taxonomy
 if TYPE_CHECKING:
     from answerer.rank import Vectors
 
-#: Fusion weights (dense, lexical, task); chosen on the labeled set (answerer/README.md).
-DEFAULT_WEIGHTS: tuple[float, float, float] = (0.5, 0.1, 0.4)
+#: Fusion weights (dense, lexical, task), fitted on every tuning set by benchmarks/fit_rank_weights.py.
+DEFAULT_WEIGHTS: tuple[float, float, float] = (0.45, 0.15, 0.4)
 #: Mix of the dense signals (question vs item text, question vs its best summary
 #: sentences, coverage of each sub-question, task description vs item text).
-DENSE_MIX: tuple[float, float, float, float] = (0.4, 0.1, 0.2, 0.3)
+#: The task description's share is 0: once the task signal counts, it added nothing (same fit).
+DENSE_MIX: tuple[float, float, float, float] = (0.4, 0.1, 0.2, 0.0)
 #: Weight of the search score when ranking retrieved items (relative to DEFAULT_WEIGHTS' sum of 1).
 RETRIEVAL_WEIGHT = 0.5
 
@@ -40,9 +41,10 @@ def calibrate_cosine(cos: np.ndarray, lo: float = 0.1, hi: float = 0.55) -> np.n
     return np.clip((np.asarray(cos, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
 
 
-def dense_signal(v: Vectors, task_confidence: float) -> np.ndarray:
+def dense_signal(v: Vectors, task_confidence: float,
+                 mix: Sequence[float] = DENSE_MIX) -> np.ndarray:
     """Meaning: question, best sentences, sub-question coverage and (by confidence) the task description."""
-    a, b, c, d = DENSE_MIX
+    a, b, c, d = (float(x) for x in mix)
     d *= task_confidence
     raw = (a * v.cos_q + b * v.sent_top + c * v.sub_cov + d * v.cos_t) / (a + b + c + d)
     return calibrate_cosine(raw)
