@@ -56,7 +56,7 @@ PARTICIPLES = frozenset("missing moving changing evolving corrupted masked".spli
 THING_NOUNS = frozenset(
     """question attention function position condition solution collection station motion caption
     information representation foundation documentation instruction distribution population relation
-    section nothing something everything anything thing string setting reaction""".split()
+    section nothing something everything anything thing string setting reaction introduction""".split()
 )
 #: Agent nouns a title names its system by ("Scene Text Detector"): the task is what it does.
 AGENT_NOUNS: dict[str, str] = {

@@ -153,7 +153,7 @@ def _embed(
     tm: TaskMatch, tax: Taxonomy, embedder: Embedder,
 ) -> Vectors:
     n = len(texts)
-    task_query = f"{tm.task.name}. {tm.task.description}"
+    task_query = tm.task.what_it_is()
     queries = [question or "", task_query, *subqs]
     flat = [s for sents in sentences for s in sents]
     vectors = embedcache.encode(embedder, [*queries, *texts, *flat])

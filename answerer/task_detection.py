@@ -42,9 +42,9 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import content_stems
-from answerer.item_evidence import ROLE_WEIGHT
+from answerer.item_evidence import AGREEING_ITEMS, RELATED_AT_ALL, ROLE_WEIGHT
 from answerer.open_task import MIN_ITEMS, OpenTask, open_tasks
-from answerer.items import ItemInput
+from answerer.items import ItemInput, item_texts
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
 from answerer.task_evidence import GLOSSARY_WEIGHTS, glossary_evidence
 from answerer.taxonomy_loader import load_taxonomy
@@ -72,6 +72,11 @@ UNSUPPORTED = 0.05
 #: A more specific task name must be used by at least `MIN_ITEMS` of this many items closest
 #: to the question to replace the glossary task's name (`_more_specific`).
 SPECIFIC_ITEMS = 4
+#: Cosine (MiniLM) of an item's text with a task's name and description at which the item looks
+#: like an instance of the task (`resembles`).
+RESEMBLANCE = 0.4
+#: Confidence factor of a glossary task that none of the items closest to the question resembles.
+UNRESEMBLED = 0.4
 @dataclass
 class TaskMatch:
     """The task a question is about, named as precisely as the evidence allows."""
@@ -246,6 +251,24 @@ def _more_specific(match: TaskMatch, phrases: Sequence[tuple[OpenTask, float]], 
                      guess={t: round(scores[t] / max(s, 1e-9), 4) for t in ranked[:3] if scores[t] >= 0.5 * s})
 
 
+def resembles(task: Task, cands: Sequence, closeness: Sequence[float], embedder: Embedder | None,
+              tax: Taxonomy) -> bool:
+    """Does one of the `AGREEING_ITEMS` items closest to the question look like an instance of
+    `task` (its text within `RESEMBLANCE` of the task's name and description)?
+
+    The hypothesis is checked against what answers the question: a black-hole-merger question
+    whose words say "detector" and "spot" is not object detection when the papers closest to it
+    read nothing like object detection. True when nothing can disagree (no embedder, or no item
+    related to the question at all).
+    """
+    order = [i for i in sorted(range(len(cands)), key=lambda i: -closeness[i])[:AGREEING_ITEMS]
+             if closeness[i] > RELATED_AT_ALL]
+    if embedder is None or not order:
+        return True
+    vecs = embedcache.encode(embedder, [task.what_it_is(), *item_texts([cands[i] for i in order], tax)])
+    return bool(np.max(vecs[1:] @ vecs[0]) >= RESEMBLANCE)
+
+
 def _confidence(top: float, other_family: float, runner: float) -> float:
     """Estimated probability that the top task is right, from its score and its margins
     over the best task of another family and over the runner-up."""
@@ -309,6 +332,8 @@ def detect_task(
     # closest to the question are not about is not clearly supported either
     confidence = _confidence(top, other, runner) * (SOLE_MEANING + (1 - SOLE_MEANING) * corroborated[best_id])
     confidence = round(confidence * (DISAGREEING + (1 - DISAGREEING) * ev.agreement(best_id, tax)), 4)
+    if confidence >= MIN_CONFIDENCE and not resembles(tax.tasks[best_id], cands, ev.closeness, embedder, tax):
+        confidence = round(confidence * UNRESEMBLED, 4)  # what answers the question is not this task
     top_scores = {t: round(scores[t], 4) for t in ranked[:6]}
     why = []
     hit = matched_words(question, [p for p, _w in matches.get(best_id, [])])
@@ -338,6 +363,8 @@ def detect_task(
         if (named is not None and own is not None and len(own[0].items) >= MIN_ITEMS
                 and own[0].support > ev.per_task.get(named, 0.0)):
             named = None
+        if named is not None and not resembles(tax.tasks[named], cands, ev.closeness, embedder, tax):
+            named = None  # the items would name it, but what answers the question does not look like it
         if named is not None and ev.per_task.get(named, 0.0) >= 0.3 and ev.agreement(named, tax) >= 0.5:
             # the question alone is not enough, but it and what the items are about agree
             # (or the question says nothing and the items are all there is)

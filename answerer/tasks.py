@@ -84,6 +84,10 @@ class Task:
     related: tuple[str, ...] = ()
     input_template: str = ""
 
+    def what_it_is(self) -> str:
+        """The text an item is compared with to see whether it does this task (name and description)."""
+        return f"{self.name}. {self.description}"
+
     def profile(self) -> str:
         """The text a question is compared with when detecting the task."""
         words = ", ".join(self.aliases[:12])

@@ -374,6 +374,8 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     # a participle names a kind of thing ("missing data"); a gerund with an object is a verb
     assert "missing data imputation" in candidate_phrases("GAIN: Missing Data Imputation using Adversarial Nets", heads)
     assert not candidate_phrases("Generating Diverse Images", heads)
+    # an introduction is what a paper is, not a task it does
+    assert candidate_phrases("A Gentle Introduction to Conformal Prediction", heads) == ["conformal prediction"]
 
 
 def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
@@ -586,3 +588,30 @@ def test_a_word_shared_by_two_tasks_of_a_family_labels_the_item_by_its_meaning(r
     assert by_name[onsets["name"]].item_tasks[:1] == ["music transcription"]
     assert by_name[onsets["name"]].fit != "poor" and "speech" not in by_name[onsets["name"]].fit_reason
     assert by_name[whisper["name"]].item_tasks[:1] == ["automatic speech recognition"]
+
+
+BEAT_TRACKING = {"name": "Joint Beat and Downbeat Tracking with Recurrent Neural Networks",
+                 "paper": "https://arxiv.org/abs/1607.07220",
+                 "summary": "Finds the positions of beats and downbeats in music audio with a recurrent network over "
+                            "spectrogram features, followed by a dynamic Bayesian network that infers tempo and metre."}
+TCN_BEATS = {"name": "Temporal convolutional networks for musical audio beat tracking",
+             "paper": "https://arxiv.org/abs/1905.01230",
+             "summary": "Estimates the beat times of a song with a small temporal convolutional network trained on "
+                        "annotated recordings, running faster than recurrent models."}
+SORT = {"name": "Simple Online and Realtime Tracking", "paper": "https://arxiv.org/abs/1602.00763",
+        "summary": "Tracks multiple objects in video by associating detections frame to frame with a Kalman filter "
+                   "and the Hungarian algorithm."}
+
+
+@pytest.mark.real_model
+def test_a_task_the_closest_items_look_nothing_like_is_not_asserted(real_embedder, make_prompt):
+    # "spot and track" and a recommended MOT tracker say multi-object tracking; the papers that answer
+    # the question are about beats in music, which read nothing like following objects in video
+    doc = _doc(make_prompt, "Our light show should flash on every drum hit. How does a model spot and track the "
+                            "beat of a song as it plays?",
+               [{"name": "MOT-ByteTrack-MOT17", "paper": "https://arxiv.org/abs/2110.06864"}],
+               [BEAT_TRACKING, TCN_BEATS, SORT])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.id != "object-tracking" and answer.task.family != "video"
+    assert "beat" in answer.task.name and answer.task.source == "items"
+    assert answer.ranking[0].name in (BEAT_TRACKING["name"], TCN_BEATS["name"])
