@@ -16,7 +16,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from answerer.answer import Answer
+from answerer.answer import Answer, TaskInfo
 from answerer.rank import RankedItem
 from answerer.taxonomy import INTENT_DESCRIPTIONS
 
@@ -67,6 +67,22 @@ def _quote(sentences: list[str]) -> str:
     return " ".join(f"\u201c{_inline(s)}\u201d" for s in sentences)
 
 
+#: A glossary heading at or above this confidence reads "likely"; below it, "tentative".
+LIKELY = 0.6
+
+
+def how_sure(task: TaskInfo) -> str:
+    """The heading's confidence in words, so a guess does not read like a fact; "" when it abstained
+    (the heading says so itself)."""
+    if task.source == "none":
+        return ""
+    if task.source == "items" and task.id.startswith("items:"):
+        return f"{task.confidence:.2f} (named in the items' own words; no glossary task fits well enough)"
+    if task.confidence >= LIKELY:
+        return f"{task.confidence:.2f} (likely)"
+    return f"{task.confidence:.2f} (tentative: the question and the items leave room for another task)"
+
+
 def to_markdown(answer: Answer) -> str:
     """The answer as Markdown: task, workflow, sub-question answers, ranked papers and tools."""
     out: list[str] = []
@@ -82,6 +98,9 @@ def to_markdown(answer: Answer) -> str:
     out.append("")
     intent_text = INTENT_DESCRIPTIONS.get(answer.intent, answer.intent)
     out.append(f"- **What is asked:** {_inline(answer.intent)} \u2014 {_inline(intent_text)}")
+    sure = how_sure(task)
+    if sure:
+        out.append(f"- **How sure:** {sure}")
     if task.matched:
         words = ", ".join(f"\u201c{_inline(w)}\u201d" for w in task.matched[:6])
         out.append(f"- **Recognised from:** {words}")

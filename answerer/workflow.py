@@ -37,6 +37,9 @@ _CUT_AFTER_AND = {
 _CUT_WORDS = {"that", "which", "so", "but", "because", "until", "when", "while", "where", "who", "using", "into"}
 _TRAILING = {"well", "perfectly", "nicely", "beautifully", "too", "again", "instantly", "quickly"}
 _ARTICLES = {"a", "an", "the", "my", "some", "this", "that", "these", "those", "our", "several", "old"}
+#: Words that make the verb after them say what the user does *not* have or do ("I don't have pairs").
+_NEGATIONS = {"not", "never", "no", "don't", "didn't", "doesn't", "haven't", "hasn't", "hadn't", "can't",
+              "cannot", "won't", "wouldn't", "dont", "didnt", "doesnt", "havent"}
 
 
 def input_phrase(question: str) -> str | None:
@@ -45,6 +48,8 @@ def input_phrase(question: str) -> str | None:
         before = question[: m.start()].split()[-1:]
         if _MADE_BY_AI.fullmatch(m.group(0).strip()) and before and before[0].strip(",'\"").lower() in _AI_SUBJECTS:
             continue  # "it made a little clip": what the AI produced is the output, not the input
+        if {w.replace("\u2019", "'").strip(",\"").lower() for w in question[: m.start()].split()[-2:]} & _NEGATIONS:
+            continue  # "I don't have pairs of photos": not what was fed in
         rest = question[m.end():]
         stop = _STOP_CLAUSE.search(rest)
         clause = rest[: stop.start()] if stop else rest
@@ -82,6 +87,8 @@ def _short(text: str, limit: int = 60) -> str:
     """A phrase-length version of a taxonomy input/output for the one-line flow."""
     text = " ".join(text.split())
     head = re.split(r"[(;,]| \u2014 | - ", text)[0].strip()
+    if len(head.split()) < 3:  # "A brighter, well-exposed version", "A handful (typically 3-20) of photos"
+        head = re.split(r"[;]| \u2014 | - ", re.sub(r"\s*\([^)]*\)", "", text))[0].strip()
     if len(head) > limit:
         shorter = re.split(r" with | that | which ", head)[0].strip()
         if len(shorter.split()) >= 4:

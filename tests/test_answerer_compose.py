@@ -224,6 +224,17 @@ def test_markdown_structure_and_json_shape(fake_embedder):
     assert data["task"]["name"].startswith("image deblurring")
 
 
+def test_the_task_section_says_how_sure_the_heading_is(fake_embedder):
+    from dataclasses import replace
+
+    answer = compose(_seed("003"), embedder=fake_embedder)
+    with_confidence = lambda c, source="glossary": to_markdown(
+        replace(answer, task=replace(answer.task, confidence=c, source=source)))
+    assert "- **How sure:** 0.72 (likely)" in with_confidence(0.72)
+    assert "- **How sure:** 0.41 (tentative" in with_confidence(0.41)  # a guess does not read like a fact
+    assert "How sure" not in with_confidence(0.1, source="none")  # an abstention says so in its heading
+
+
 def test_newlines_in_untrusted_text_cannot_start_markdown_blocks(fake_embedder):
     from catalog.records import ItemRecord, ParsedItem
 
@@ -240,9 +251,25 @@ def test_newlines_in_untrusted_text_cannot_start_markdown_blocks(fake_embedder):
      "a shiny car image with realistic chrome and lighting"),
     ("I made a fake product shot and even the light reflections looked real.", "a fake product shot"),
     ("Why is the sky blue?", None),
+    # what the user says they do not have is not what they fed in
+    ("I want to brighten dark snapshots, but I don't have pairs of dark and well-lit photos to train on.", None),
+    ("We don\u2019t have labels, but we have a scanned service manual.", "a scanned service manual"),
 ])
 def test_input_phrase_comes_from_the_question(question, phrase):
     assert input_phrase(question) == phrase
+
+
+@pytest.mark.parametrize("text, short", [
+    ("A brighter, well-exposed version with visible detail, natural color and suppressed noise.",
+     "A brighter, well-exposed version"),
+    ("A handful (typically 3\u201320) of photos of one subject \u2014 a person, pet or object.",
+     "A handful of photos of one subject"),
+    ("The same image at 2\u00d7\u20134\u00d7 the width and height (more pixels).", "The same image at 2\u00d7\u20134\u00d7 the width and height"),
+])
+def test_the_one_line_flow_never_cuts_a_phrase_to_a_stub(text, short):
+    from answerer.workflow import _short
+
+    assert _short(text) == short
 
 
 @pytest.mark.real_model
