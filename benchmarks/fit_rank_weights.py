@@ -21,11 +21,9 @@ best-graded item first on every seed are considered. Prints a table; `--json` fo
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +32,7 @@ from types import SimpleNamespace
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_task_weights import refuses  # noqa: E402  (the one list of sets not to tune on)
+from fit_task_weights import fit_inputs  # noqa: E402  (one command line, one list of sets not to tune on)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = ("tests/data/eval/dev", "tests/data/labeled", "tests/data/eval/holdout", "tests/data/eval/fresh",
@@ -129,20 +127,12 @@ def best(table: dict[Point, dict[str, tuple[float, float]]], names: list[str], s
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("folders", nargs="*", default=list(DEFAULT_SETS))
-    ap.add_argument("--json", action="store_true", help="print the result as JSON")
-    args = ap.parse_args(argv)
-    if refuses(args.folders):
+    got = fit_inputs(collect, argv, __doc__, DEFAULT_SETS)
+    if got is None:
         return 2
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    args, sets, seeds = got
     from answerer.signals import DEFAULT_WEIGHTS, DENSE_MIX
-    from indexer.embedder import SentenceTransformerEmbedder
 
-    embedder = SentenceTransformerEmbedder()
-    sets = {Path(f).name: collect(ROOT / f if not Path(f).is_absolute() else Path(f), embedder) for f in args.folders}
-    seed_dir = Path(os.environ.get("MODELKB_SEEDS") or ROOT.parent / "shared" / "seeds")
-    seeds = collect(seed_dir, embedder, ROOT / "tests/data/seed_labels.json") if seed_dir.is_dir() else []
     now: Point = (*(float(w) for w in DEFAULT_WEIGHTS), float(DENSE_MIX[3]))
     points = sorted(set(grid_points()) | {now})
     table = {p: {s: quality(files, p) for s, files in sets.items()} for p in points}

@@ -110,21 +110,32 @@ def best(sets: dict[str, list], names: list[str], seeds: list | None = None) -> 
     return max(allowed or grid, key=lambda p: (right(p), -sum(abs(a - b) for a, b in zip(p, now))))
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("folders", nargs="*", default=list(DEFAULT_SETS))
+def fit_inputs(read, argv: list[str] | None, doc: str, defaults: tuple[str, ...]):
+    """(args, {set name: read(folder)}, read(seeds)) for a weight fit's command line, or None after
+    refusing a set not to be tuned on. `read(folder, embedder, labels_file=None)` reads one set."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("folders", nargs="*", default=list(defaults))
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
     if refuses(args.folders):
-        return 2
+        return None
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from answerer import task_evidence
     from indexer.embedder import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
-    sets = {Path(f).name: features(ROOT / f if not Path(f).is_absolute() else Path(f), embedder) for f in args.folders}
+    sets = {Path(f).name: read(ROOT / f if not Path(f).is_absolute() else Path(f), embedder) for f in args.folders}
     seed_dir = Path(os.environ.get("MODELKB_SEEDS") or ROOT.parent / "shared" / "seeds")
-    seeds = features(seed_dir, embedder, ROOT / "tests/data/seed_labels.json") if seed_dir.is_dir() else []
+    seeds = read(seed_dir, embedder, ROOT / "tests/data/seed_labels.json") if seed_dir.is_dir() else []
+    return args, sets, seeds
+
+
+def main(argv: list[str] | None = None) -> int:
+    got = fit_inputs(features, argv, __doc__, DEFAULT_SETS)
+    if got is None:
+        return 2
+    args, sets, seeds = got
+    from answerer import task_evidence
+
     now = astuple(task_evidence.GLOSSARY_WEIGHTS)
     held_out = {}
     for s in sets:
