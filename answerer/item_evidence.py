@@ -6,7 +6,8 @@ by how close its text is to the question (a recommended text-to-image
 checkpoint does not turn an upscaling question into image generation) and by
 its role. `ItemEvidence.agreement` says whether the items closest to the
 question are about a given task: a glossary task the question's words favour
-but the central items are not about is not clearly supported.
+but the central items are not about is not clearly supported; `resembles` asks the same in
+meaning (does an item closest to the question read like the task at all?).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.items import Candidate, item_task_scores, item_texts
-from answerer.tasks import ALIAS_WEIGHT, Taxonomy
+from answerer.tasks import ALIAS_WEIGHT, Task, Taxonomy
 from indexer.embedder import Embedder
 
 #: How sure an item's task is, by where it was read: a zoo prefix or the architecture's
@@ -33,6 +34,9 @@ AGREEING_ITEMS = 2
 #: Closeness (in [0, 1]) at or below which an item is not related to the question at all: it
 #: neither agrees nor disagrees with a task.
 RELATED_AT_ALL = 0.1
+#: Cosine (MiniLM) of an item's text with a task's name and description at which the item looks
+#: like an instance of the task (`resembles`).
+RESEMBLANCE = 0.4
 #: Cosine of question vs item text mapped to an item's relevance in [0, 1].
 RELEVANCE_RANGE: tuple[float, float] = (0.1, 0.5)
 #: An item's relevance is at least this (recommended, related): its task is evidence even
@@ -69,6 +73,24 @@ class ItemEvidence:
             near = max((s for t, s in about.items() if taxonomy.related(task_id, t)), default=0.0)
             best = max(best, about.get(task_id, 0.0), 0.5 * near)
         return min(1.0, best)
+
+
+def resembles(task: Task, cands: Sequence[Candidate], closeness: Sequence[float], embedder: Embedder | None,
+              tax: Taxonomy) -> bool:
+    """Does one of the `AGREEING_ITEMS` items closest to the question look like an instance of
+    `task` (its text within `RESEMBLANCE` of the task's name and description)?
+
+    The hypothesis is checked against what answers the question: a black-hole-merger question
+    whose words say "detector" and "spot" is not object detection when the papers closest to it
+    read nothing like object detection. True when nothing can disagree (no embedder, or no item
+    related to the question at all).
+    """
+    order = [i for i in sorted(range(len(cands)), key=lambda i: -closeness[i])[:AGREEING_ITEMS]
+             if closeness[i] > RELATED_AT_ALL]
+    if embedder is None or not order:
+        return True
+    vecs = embedcache.encode(embedder, [task.what_it_is(), *item_texts([cands[i] for i in order], tax)])
+    return bool(np.max(vecs[1:] @ vecs[0]) >= RESEMBLANCE)
 
 
 def item_evidence(

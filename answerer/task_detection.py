@@ -42,9 +42,9 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import content_stems
-from answerer.item_evidence import AGREEING_ITEMS, RELATED_AT_ALL, ROLE_WEIGHT
+from answerer.item_evidence import ROLE_WEIGHT, resembles
 from answerer.open_task import MIN_ITEMS, OpenTask, open_tasks
-from answerer.items import ItemInput, item_texts
+from answerer.items import ItemInput
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
 from answerer.task_evidence import GLOSSARY_WEIGHTS, glossary_evidence
 from answerer.taxonomy_loader import load_taxonomy
@@ -72,9 +72,6 @@ UNSUPPORTED = 0.05
 #: A more specific task name must be used by at least `MIN_ITEMS` of this many items closest
 #: to the question to replace the glossary task's name (`_more_specific`).
 SPECIFIC_ITEMS = 4
-#: Cosine (MiniLM) of an item's text with a task's name and description at which the item looks
-#: like an instance of the task (`resembles`).
-RESEMBLANCE = 0.4
 #: Confidence factor of a glossary task that none of the items closest to the question resembles.
 UNRESEMBLED = 0.4
 @dataclass
@@ -249,24 +246,6 @@ def _more_specific(match: TaskMatch, phrases: Sequence[tuple[OpenTask, float]], 
                      scores=match.scores, source="items",
                      evidence=[f"the provided {o.items[0]} and {len(o.items) - 1} more (their own words)"],
                      guess={t: round(scores[t] / max(s, 1e-9), 4) for t in ranked[:3] if scores[t] >= 0.5 * s})
-
-
-def resembles(task: Task, cands: Sequence, closeness: Sequence[float], embedder: Embedder | None,
-              tax: Taxonomy) -> bool:
-    """Does one of the `AGREEING_ITEMS` items closest to the question look like an instance of
-    `task` (its text within `RESEMBLANCE` of the task's name and description)?
-
-    The hypothesis is checked against what answers the question: a black-hole-merger question
-    whose words say "detector" and "spot" is not object detection when the papers closest to it
-    read nothing like object detection. True when nothing can disagree (no embedder, or no item
-    related to the question at all).
-    """
-    order = [i for i in sorted(range(len(cands)), key=lambda i: -closeness[i])[:AGREEING_ITEMS]
-             if closeness[i] > RELATED_AT_ALL]
-    if embedder is None or not order:
-        return True
-    vecs = embedcache.encode(embedder, [task.what_it_is(), *item_texts([cands[i] for i in order], tax)])
-    return bool(np.max(vecs[1:] @ vecs[0]) >= RESEMBLANCE)
 
 
 def _confidence(top: float, other_family: float, runner: float) -> float:
