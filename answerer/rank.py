@@ -39,6 +39,7 @@ import numpy as np
 
 from answerer import embedcache
 from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
+from answerer.item_evidence import RESEMBLANCE
 from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts
 from answerer.signals import (
     DEFAULT_WEIGHTS,
@@ -211,7 +212,10 @@ def _fit(
     item_tasks: list[str],
     task: TaskMatch,
     dense_cos: float,
+    task_cos: float,
 ) -> tuple[str, str]:
+    """The item's fit and the reason in words. `task_cos`: its text against the task's name and
+    description, so a paper that never names the task but reads like it is not called "not" it."""
     want = task.task.name
     if not task.in_glossary:  # no glossary task to compare with: the words decide
         level = "strong" if score >= STRONG_SCORE else "poor" if score < POOR_SCORE else "partial"
@@ -238,6 +242,8 @@ def _fit(
         about = f"touches on {label}" if label else "touches on the question's task"
         return "partial", f"{about}, but only part of it addresses the question"
     about = f"about {label}" if label else "a related method"
+    if task_cos >= RESEMBLANCE:
+        return "partial", f"{about}; reads like {want} without naming it (similarity to the question {dense_cos:.2f})"
     return "partial", f"{about}; related to the question (similarity {dense_cos:.2f}) but not {want}"
 
 
@@ -308,7 +314,8 @@ def rank_with_context(
     for i, c in enumerate(cands):
         scores, source = own[i]
         labels = own_task_labels(scores, source, v.cos_tasks[i], tax)
-        fit, reason = _fit(float(fused[i]), float(matches[i]), source, labels, tm, float(v.cos_q[i]))
+        fit, reason = _fit(float(fused[i]), float(matches[i]), source, labels, tm, float(v.cos_q[i]),
+                           float(v.cos_t[i]))
         signals = {
             "cos_question": round(float(v.cos_q[i]), 4),
             "cos_sentences": round(float(v.sent_top[i]), 4),

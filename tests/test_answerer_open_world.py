@@ -615,3 +615,27 @@ def test_a_task_the_closest_items_look_nothing_like_is_not_asserted(real_embedde
     assert answer.task.id != "object-tracking" and answer.task.family != "video"
     assert "beat" in answer.task.name and answer.task.source == "items"
     assert answer.ranking[0].name in (BEAT_TRACKING["name"], TCN_BEATS["name"])
+
+
+@pytest.mark.real_model
+def test_a_paper_that_reads_like_the_task_without_naming_it_is_not_called_not_it(real_embedder, make_prompt):
+    birdnet = {"name": "BirdNET: A deep learning solution for avian diversity monitoring",
+               "paper": "https://doi.org/10.1016/j.ecoinf.2021.101236",
+               "summary": "We present BirdNET, a deep neural network that identifies 984 North American and European "
+                          "bird species from their vocalizations in soundscape recordings, enabling large-scale "
+                          "passive acoustic monitoring."}
+    flocking = {"name": "Birds of a Feather: Flocking Behaviour in Multi-Agent Reinforcement Learning",
+                "paper": "http://arxiv.org/pdf/2101.00001v1.pdf",
+                "summary": "We study emergent flocking behaviour among agents trained with multi-agent reinforcement "
+                           "learning, showing that simple rewards yield bird-like coordinated motion."}
+    doc = _doc(make_prompt, "I left a recorder in the rainforest for a month. Is there something that can go "
+                            "through all those hours and tell me which birds were singing and when?",
+               [{"name": "AudioCls-PANNs-CNN14", "paper": "http://arxiv.org/pdf/1912.10211v5.pdf"}],
+               [birdnet, flocking])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.family == "audio"
+    by_name = {r.name: r for r in answer.ranking}
+    bird, flock = by_name[birdnet["name"]], by_name[flocking["name"]]
+    assert bird.fit != "poor" and f"but not {answer.task.name}" not in bird.fit_reason
+    assert f"reads like {answer.task.name}" in bird.fit_reason
+    assert flock.fit == "poor" and f"reads like" not in flock.fit_reason
