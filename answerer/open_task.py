@@ -73,6 +73,8 @@ _ADJECTIVE = re.compile(r"(?:able|ible|al|ic|ive|ous|ian|ful|less)$")
 #: Nominal endings of a task noun ("translation", "assessment", "tracking", "analysis"); singular:
 #: a task is named by what is done, not by what results ("predictions", "comments").
 _NOMINAL = re.compile(r"(?:tion|ment|ing|sis)$")
+#: The nominal end a hyphenated word's last part needs to be a task noun.
+_HYPHENATED_NOMINAL = re.compile(r"^.{3,}(?:[ai]tion)$")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*[A-Za-z0-9]|[A-Za-z0-9]|[^\sA-Za-z0-9]")
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]{2,}")
 #: How sure a phrase names an item's task, by where it was read (as `SOURCE_CERTAINTY`).
@@ -104,7 +106,11 @@ def _is_head(word: str, heads: frozenset[str]) -> bool:
     """A task noun: a glossary task name's last word ("super-resolution", not "high-resolution"),
     or a nominalization ("registration")."""
     low = word.casefold()
-    return low in heads or low in EXTRA_HEADS or ("-" not in low and len(low) > 5 and bool(_NOMINAL.search(low)))
+    if low in heads or low in EXTRA_HEADS:
+        return True
+    if "-" in low:  # "geo-localization", "re-identification"; not "high-resolution", "fine-tuning"
+        return bool(_HYPHENATED_NOMINAL.search(low.rsplit("-", 1)[1]))
+    return len(low) > 5 and bool(_NOMINAL.search(low))
 
 
 def prefix_task_name(words: str, heads: frozenset[str], texts: Sequence[str | None]) -> str | None:

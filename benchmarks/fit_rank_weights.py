@@ -36,7 +36,7 @@ from fit_task_weights import fit_inputs  # noqa: E402  (one command line, one li
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = ("tests/data/eval/dev", "tests/data/labeled", "tests/data/eval/holdout", "tests/data/eval/fresh",
-                "tests/data/eval/fresh2", "tests/data/eval/fresh3")
+                "tests/data/eval/fresh2", "tests/data/eval/fresh3", "tests/data/eval/fresh4")
 GRID = {
     "task": (0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
     "lexical": (0.05, 0.1, 0.15, 0.2, 0.25),

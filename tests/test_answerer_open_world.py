@@ -393,6 +393,12 @@ def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
     # "toward" joins two phrases like a preposition: no task name runs across it
     isic = candidate_phrases("Skin Lesion Analysis Toward Melanoma Detection", heads)
     assert "melanoma detection" in isic and not any("toward" in p for p in isic)
+    # a hyphenated task noun is one ("geo-localization", "re-identification"); a hyphenated
+    # adjective is not ("high-resolution" before "image synthesis")
+    geo = "Lending Orientation to Neural Networks for Cross-view Geo-localization"
+    assert candidate_phrases(geo, heads) == ["cross-view geo-localization"]
+    assert "person re-identification" in candidate_phrases("Person Re-identification in the Wild", heads)
+    assert "photo-realistic high-resolution" not in candidate_phrases("Photo-realistic High-Resolution Images", heads)
 
 
 def test_a_claim_about_the_method_in_one_title_is_no_task_name():
