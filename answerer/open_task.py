@@ -282,6 +282,13 @@ def _glossary_relation(phrase: str, taxonomy: Taxonomy) -> tuple[str | None, str
     return None, best[1] if best else None
 
 
+def _one_word_more(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
+    """`long` is `short` with one word inserted inside it (same first and last word): two
+    spellings of one task name ("cross-view image geo-localization", "cross-view geo-localization")."""
+    return (len(short) >= 2 and len(long) == len(short) + 1 and long[0] == short[0] and long[-1] == short[-1]
+            and any(long[:i] + long[i + 1:] == short for i in range(1, len(long) - 1)))
+
+
 def _is_inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     n = len(short)
     return len(long) > n and any(long[i : i + n] == short for i in range(len(long) - n + 1))
@@ -312,6 +319,7 @@ def open_tasks(
     per: dict[tuple[str, ...], dict] = {}
     prefixes = [zoo_parts(c.record, taxonomy)[0] for c in cands]
     zoo_names = _zoo_task_names(cands, prefixes, heads, taxonomy)
+    uses: list[tuple[int, Candidate, float, float, dict[tuple[str, ...], float], dict[tuple[str, ...], str]]] = []
     for idx, (c, rel) in enumerate(zip(cands, relevance)):
         role = role_weight.get(c.role, role_weight.get("related", 0.7))
         seen: dict[tuple[str, ...], float] = {}
@@ -331,6 +339,15 @@ def open_tasks(
                 if WHERE_WEIGHT[where] > seen.get(key, 0.0):
                     seen[key] = WHERE_WEIGHT[where]
                     surface.setdefault(key, p)
+        uses.append((idx, c, rel, role, seen, surface))
+    for idx, c, rel, role, seen, surface in uses:
+        # "cross-view image geo-localization" uses the "cross-view geo-localization" another item names
+        for key, sure in list(seen.items()):
+            for _i, _c, _r, _ro, other, other_surface in uses:
+                for short in other:
+                    if short not in seen and _one_word_more(key, short):
+                        seen[short] = sure
+                        surface[short] = other_surface[short]
         for key, sure in seen.items():
             entry = per.setdefault(key, {"name": surface[key], "items": [], "miss": 1.0, "lead": False})
             entry["items"].append((rel, c.name, sure))

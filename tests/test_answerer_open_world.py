@@ -434,6 +434,24 @@ def test_a_phrase_several_items_use_competes_with_the_glossary_without_a_model()
     assert "speech recognition" not in found  # a glossary name is that glossary task, not a new one
 
 
+def test_two_spellings_of_one_task_name_count_the_items_of_both():
+    from answerer.open_task import open_tasks
+    from answerer.item_evidence import ROLE_WEIGHT
+
+    tax = load_taxonomy()
+    items = [ItemRecord(key="p0", kind="paper", name="Lending Orientation to Neural Networks for Cross-view "
+                        "Geo-localization"),
+             ItemRecord(key="p1", kind="paper", name="TransGeo: Transformer Is All You Need for Cross-view Image "
+                        "Geo-localization"),
+             ItemRecord(key="p2", kind="paper", name="Cross-view Synthesis of Street Scenes from Image Pairs")]
+    found = {o.name: o for o in open_tasks("Where was this street photo taken? We only have satellite images.",
+                                           as_candidates(items), [0.8, 0.7, 0.6], ROLE_WEIGHT, tax)}
+    # one word more inside the name ("image") is the same task, so both titles support it
+    assert set(found["cross-view geo-localization"].items) == {items[0].name, items[1].name}
+    # but a name that shares only the first and last word with another is not the same
+    assert "cross-view synthesis" not in found or len(found["cross-view synthesis"].items) == 1
+
+
 @pytest.mark.real_model
 def test_a_close_sibling_question_gets_no_wrong_glossary_heading(real_embedder, make_prompt):
     # sign language is not speech: the recommended speech recognizer must not name the task
