@@ -201,8 +201,11 @@ def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str]
                     break
                 words = [w.casefold() for w in run[i : j + 1]]
                 first = words[0]
-                if first in GENERIC_WORDS or (first.endswith(("ing", "ed")) and first not in PARTICIPLES) or _verb_like(first):
-                    continue  # "deep ...", "writing review comments", "fills missing"
+                if first in GENERIC_WORDS or _verb_like(first) or (
+                        first.endswith(("ing", "ed")) and first not in PARTICIPLES and "-" not in first):
+                    # "deep ...", "writing review comments", "fills missing"; but a hyphenated
+                    # compound says what kind: "skeleton-based action recognition"
+                    continue
                 if all(w in GENERIC_WORDS for w in words[:-1]):
                     continue
                 found[" ".join(words)] = None

@@ -399,6 +399,9 @@ def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
     assert candidate_phrases(geo, heads) == ["cross-view geo-localization"]
     assert "person re-identification" in candidate_phrases("Person Re-identification in the Wild", heads)
     assert "photo-realistic high-resolution" not in candidate_phrases("Photo-realistic High-Resolution Images", heads)
+    # a bare participle is a verb ("generated"), a hyphenated one says what kind ("appearance-based")
+    assert "appearance-based gaze estimation" in candidate_phrases("Appearance-Based Gaze Estimation in the Wild", heads)
+    assert "generated image detection" not in candidate_phrases("Generated Image Detection", heads)
 
 
 def test_a_claim_about_the_method_in_one_title_is_no_task_name():
