@@ -102,6 +102,14 @@ _CHOOSE = (
     r"\bwhat (?:should|could|can) (?:i|we) (?:use|run|try|pick)\b", r"\bis there (?:something|anything|a model|a tool|an app)\b",
     r"\bshould i (?:use|pick|choose|try)\b", r"\bbest (?:model|tool|way|method|approach|option)\b",
     r"\brecommend", r"\bwhat (?:can|could|should) i use\b", r"\bwhich one\b", r"\bhow (?:should|do|can) i choose\b",
+    # "Which of these gives me those points?", "Which does the aligning?", "What research does that?"
+    r"^which (?:of (?:these|them|those)|ones?)\b", r"^which (?:does|do|can|could|would|will|handles?|gives?)\b",
+    r"^what (?:\w+ ){0,2}(?:does|do|handles|can do) (?:that|this|it|the job)\b",
+    r"^what(?:'s| is) (?:built|made|designed|meant|trained) for\b", r"\bshould (?:i|we) (?:look at|consider|go with)\b",
+    # "Can I erase him from the whole clip?", "Is there an open model that covers them?": asks for a way to do it
+    r"^(?:can|could) (?:i|we)\b", r"^(?:can|could) (?:an? |the |some )?(?:ai|model|network|neural \w+|software|system|tool|machine)\b",
+    r"\b(?:i|we|and)(?:'d like| would like| want| need)\b(?! to (?:understand|know|learn|see why)\b)",
+    r"^is there (?:a|an|any|some)\b(?! (?:\w+ )?(?:way|reason|difference|dataset)\b)",
 )
 
 INTENT_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -127,7 +135,10 @@ def intent_of(text: str) -> str:
     # "How can AI make 3D objects from text when there's hardly any training data?"
     # asks how, not for data: topic intents are read from the main clause only.
     main = _SUBORDINATE.split(low, maxsplit=1)[0]
+    asks_for_a_model = bool(re.search(_CHOOSE[0], main))
     for intent, patterns in INTENT_PATTERNS.items():
+        if intent == "compare" and asks_for_a_model:
+            continue  # "What model compares two signatures?", "Which model, rather than …?"
         target = low if intent == "compare" else main
         if any(re.search(p, target) for p in patterns):
             return intent
@@ -151,6 +162,10 @@ def detect_intent(question: str) -> str:
     """
     subqs = split_subquestions(question)
     intents = [intent_of(q) for q in subqs] or ["explain"]
+    # "… in the abstract. Which model?": a question too short to be a sub-question still says what is asked
+    short = [s for s in _sentences(question) if s.endswith("?") and len(s.split()) < 3]
+    if intents == ["explain"] and any(intent_of(s) == "choose" for s in short):
+        return "choose"
     if "compare" in intents:
         return "compare"
     if len(intents) > 1:

@@ -204,6 +204,16 @@ def test_two_questions_joined_by_and_are_split():
     ("Is that a NeRF or Gaussian splatting, and why is one real-time while the other is slow?", "compare"),
     ("Which model does that, and why is it so robust to noise?", "choose"),
     ("How does rain removal work, and which network architectures are used for it?", "multi"),
+    # asking for a way to do it, in the words people use
+    ("Our library wants 50,000 abstracts tagged with key terms automatically. Which model?", "choose"),
+    ("I have two satellite images of one suburb and want a map of where new houses appeared.", "choose"),
+    ("I want to understand why my photos come out noisy at night.", "explain"),
+    ("A tourist walks through my drone shot. Can I erase him from the whole clip?", "choose"),
+    ("Can a model trace the road network from aerial images as a connected graph?", "choose"),
+    ("Which of these gives me the positions of elbows and knees?", "choose"),
+    ("What model compares two signatures and says genuine or forged?", "choose"),
+    ("Is there an open model that covers Amharic and Somali well?", "choose"),
+    ("Is there any principled way to check whether a text was written by an AI?", "explain"),
 ])
 def test_intent(question, intent):
     assert detect_intent(question) == intent
