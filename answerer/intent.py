@@ -107,7 +107,7 @@ _CHOOSE = (
     r"^what (?:\w+ ){0,2}(?:does|do|handles|can do) (?:that|this|it|the job)\b",
     r"^what(?:'s| is) (?:built|made|designed|meant|trained) for\b", r"\bshould (?:i|we) (?:look at|consider|go with)\b",
     # "Can I erase him from the whole clip?", "Is there an open model that covers them?": asks for a way to do it
-    r"^(?:can|could) (?:i|we)\b", r"^(?:can|could) (?:an? |the |some )?(?:ai|model|network|neural \w+|software|system|tool|machine)\b",
+    r"^(?:can|could) (?:i|we)\b", r"^(?:can|could) (?:an? |the |some )?(?:ai|model|network|neural \w+|software|system|tool|machine|something|anything)\b",
     r"\b(?:i|we|and)(?:'d like| would like| want| need)\b(?! to (?:understand|know|learn|see why)\b)",
     r"^is there (?:a|an|any|some)\b(?! (?:\w+ )?(?:way|reason|difference|dataset)\b)",
 )

@@ -213,6 +213,7 @@ def test_two_questions_joined_by_and_are_split():
     ("Which of these gives me the positions of elbows and knees?", "choose"),
     ("What model compares two signatures and says genuine or forged?", "choose"),
     ("Is there an open model that covers Amharic and Somali well?", "choose"),
+    ("Could something read each email and send it to billing or sales automatically?", "choose"),
     ("Is there any principled way to check whether a text was written by an AI?", "explain"),
 ])
 def test_intent(question, intent):
