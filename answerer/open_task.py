@@ -346,7 +346,7 @@ def open_tasks(
     for idx, c, rel, role, seen, surface in uses:
         # "cross-view image geo-localization" uses the "cross-view geo-localization" another item names
         for key, sure in list(seen.items()):
-            for _i, _c, _r, _ro, other, other_surface in uses:
+            for *_item, other, other_surface in uses:
                 for short in other:
                     if short not in seen and _one_word_more(key, short):
                         seen[short] = sure
