@@ -213,9 +213,11 @@ def _fit(
     task: TaskMatch,
     dense_cos: float,
     task_cos: float,
+    nearest: bool,
 ) -> tuple[str, str]:
     """The item's fit and the reason in words. `task_cos`: its text against the task's name and
-    description, so a paper that never names the task but reads like it is not called "not" it."""
+    description, and `nearest`: no glossary task is closer to it in meaning, so a paper that never
+    names the task but reads like it (and like no other) is not called "not" it."""
     want = task.task.name
     if not task.in_glossary:  # no glossary task to compare with: the words decide
         level = "strong" if score >= STRONG_SCORE else "poor" if score < POOR_SCORE else "partial"
@@ -242,7 +244,7 @@ def _fit(
         about = f"touches on {label}" if label else "touches on the question's task"
         return "partial", f"{about}, but only part of it addresses the question"
     about = f"about {label}" if label else "a related method"
-    if task_cos >= RESEMBLANCE:
+    if task_cos >= RESEMBLANCE and nearest and not label:  # no task of its own says otherwise
         return "partial", f"{about}; reads like {want} without naming it (similarity to the question {dense_cos:.2f})"
     return "partial", f"{about}; related to the question (similarity {dense_cos:.2f}) but not {want}"
 
@@ -311,11 +313,13 @@ def rank_with_context(
     offsets = np.cumsum([0, *(len(s) for s in sentences)]).tolist()
 
     ranked: list[RankedItem] = []
+    ids = list(tax.tasks)
     for i, c in enumerate(cands):
         scores, source = own[i]
         labels = own_task_labels(scores, source, v.cos_tasks[i], tax)
+        nearest = tm.task.id in tax.tasks and ids[int(np.argmax(v.cos_tasks[i]))] == tm.task.id
         fit, reason = _fit(float(fused[i]), float(matches[i]), source, labels, tm, float(v.cos_q[i]),
-                           float(v.cos_t[i]))
+                           float(v.cos_t[i]), nearest)
         signals = {
             "cos_question": round(float(v.cos_q[i]), 4),
             "cos_sentences": round(float(v.sent_top[i]), 4),
