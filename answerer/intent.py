@@ -92,9 +92,13 @@ _ARCHITECTURE = (
     r"\bbackbones?\b", r"\bwhich (?:ai )?(?:network|model) (?:types|families|designs)\b",
     r"\b(?:which|what) (?:ai )?(?:models?|networks?) (?:are|is) (?:popular|used|common)\b",
 )
-_CHOOSE = (
+#: "Which model …?", "What tool …?": asks for a thing by name, whatever else the sentence says.
+_ASKS_FOR_A_MODEL = (
     r"^(?:which|what) (?:\w+ ){0,3}(?:model|models|tool|tools|method|methods|network|networks|checkpoint|app|approach"
-    r"|library|detector|detectors|setup|system|software|service)\b",
+    r"|library|detector|detectors|setup|system|software|service)\b"
+)
+_CHOOSE = (
+    _ASKS_FOR_A_MODEL,
     # "What can bring their faces back?", "What would do that automatically?": asks for a thing that does it
     r"^what (?:can|could|would|will) (?!i\b|we\b|you\b|it\b|they\b|this\b|that\b|these\b|those\b)\w+",
     # "What turns photos into that?", "What finds those regions?"
@@ -135,7 +139,7 @@ def intent_of(text: str) -> str:
     # "How can AI make 3D objects from text when there's hardly any training data?"
     # asks how, not for data: topic intents are read from the main clause only.
     main = _SUBORDINATE.split(low, maxsplit=1)[0]
-    asks_for_a_model = bool(re.search(_CHOOSE[0], main))
+    asks_for_a_model = bool(re.search(_ASKS_FOR_A_MODEL, main))
     for intent, patterns in INTENT_PATTERNS.items():
         if intent == "compare" and asks_for_a_model:
             continue  # "What model compares two signatures?", "Which model, rather than …?"
