@@ -7,7 +7,8 @@ An item's score (`answerer.signals.fuse`) is
 
     score = (dense_w * dense + lexical_w * lexical + task_w * c * task) / (dense_w + lexical_w + task_w * c)
 
-with `c` the task's confidence, and the dense signal mixes in the task description's closeness
+less what the item gains from what the question rules out (`ruled_out_signal`, fixed), with
+`c` the task's confidence, and the dense signal mixes in the task description's closeness
 to the item with share `description * c` (`DENSE_MIX`). Every signal is computed once per file
 (answering it with the current weights), then only the fusion is redone for each grid point, so a
 grid of a few hundred points costs one pass over the files.
@@ -52,7 +53,7 @@ class FileSignals:
     name: str
     confidence: float
     in_glossary: bool
-    signals: dict[str, np.ndarray]  # cos_question, cos_sentences, cos_subquestions, cos_task, lexical, task
+    signals: dict[str, np.ndarray]  # cos_question, cos_sentences, cos_subquestions, cos_task, cos_ruled_out, lexical, task
     grades: np.ndarray
     positions: np.ndarray
     all_grades: list[float]
@@ -76,6 +77,7 @@ def collect(folder: Path, embedder, labels_file: Path | None = None) -> list[Fil
         ranked = answer.ranking
         sig = {k: np.array([r.signals[k] for r in ranked])
                for k in ("cos_question", "cos_sentences", "cos_subquestions", "cos_task")}
+        sig["cos_ruled_out"] = np.array([r.signals.get("cos_ruled_out", -1.0) for r in ranked])
         sig["lexical"] = np.array([r.lexical for r in ranked])
         sig["task"] = np.array([r.task_match for r in ranked])
         out.append(FileSignals(name, answer.task.confidence, answer.task.id in tax.tasks, sig,
@@ -86,14 +88,15 @@ def collect(folder: Path, embedder, labels_file: Path | None = None) -> list[Fil
 
 def rerank(f: FileSignals, p: Point) -> list[float]:
     """The file's grades in the order the fusion `p` ranks its items (ties by position, as `rank_with_context`)."""
-    from answerer.signals import DENSE_MIX, dense_signal, fuse
+    from answerer.signals import DENSE_MIX, RULED_OUT_WEIGHT, dense_signal, fuse, ruled_out_signal
 
     dense_w, lexical_w, task_w, description = p
     s = f.signals
     v = SimpleNamespace(cos_q=s["cos_question"], sent_top=s["cos_sentences"], sub_cov=s["cos_subquestions"],
-                        cos_t=s["cos_task"])
+                        cos_t=s["cos_task"], cos_ruled=s["cos_ruled_out"])
     dense = dense_signal(v, f.confidence if f.in_glossary else 0.0, (*DENSE_MIX[:3], description))
-    score = np.round(fuse(dense, s["lexical"], s["task"], f.confidence, (dense_w, lexical_w, task_w)), 4)
+    fused = fuse(dense, s["lexical"], s["task"], f.confidence, (dense_w, lexical_w, task_w))
+    score = np.round(np.maximum(fused - RULED_OUT_WEIGHT * ruled_out_signal(v), 0.0), 4)
     order = sorted(range(len(score)), key=lambda i: (-score[i], f.positions[i]))
     return [float(f.grades[i]) for i in order]
 

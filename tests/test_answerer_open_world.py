@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from answerer.compose import compose
+from answerer.contrast import ruled_out
 from answerer.items import as_candidates, item_task_scores
 from answerer.render import to_markdown
 from answerer.task_evidence import glossary_evidence
@@ -666,3 +667,45 @@ def test_a_paper_that_reads_like_the_task_without_naming_it_is_not_called_not_it
     assert bird.fit != "poor" and f"but not {answer.task.name}" not in bird.fit_reason
     assert f"reads like {answer.task.name}" in bird.fit_reason
     assert flock.fit == "poor" and f"reads like" not in flock.fit_reason
+
+
+def test_the_clauses_a_question_rules_out_are_read_with_their_words():
+    assert ruled_out("We need depth for every pixel from each pair of images, instead of estimating depth "
+                     "from one image alone. Which model fits?") == ["estimating depth from one image alone"]
+    assert ruled_out("Rather than a black-box net, I want the actual formula.") == ["a black-box net"]
+    assert ruled_out("I want MIDI I can edit, so MIDI and not a finished audio file.") == ["a finished audio file"]
+    assert ruled_out("How can recommendations use those links, not just who bought what?") == ["who bought what"]
+    # "not only" adds, a plain "not" is no contrast, and one word is too little to match
+    assert ruled_out("Which model, not only fast but accurate, fits my data?") == []
+    assert ruled_out("I'm not an ML person. Which model predicts prices?") == []
+    assert ruled_out("Which one reads formulas, not text?") == []
+
+
+@pytest.mark.real_model
+def test_the_models_that_do_what_the_question_rules_out_do_not_lead(real_embedder, make_prompt):
+    depth_anything = {"name": "Depth Anything: Unleashing the Power of Large-Scale Unlabeled Data",
+                      "paper": "https://arxiv.org/abs/2401.10891",
+                      "summary": "A foundation model for monocular depth estimation that predicts relative depth "
+                                 "from a single image, trained on 62 million unlabeled images."}
+    raft_stereo = {"name": "RAFT-Stereo: Multilevel Recurrent Field Transforms for Stereo Matching",
+                   "paper": "https://arxiv.org/abs/2109.07547",
+                   "summary": "Estimates disparity between rectified left and right images with recurrent updates "
+                              "on multi-level correlation volumes."}
+    monodepth = {"name": "Digging Into Self-Supervised Monocular Depth Estimation",
+                 "paper": "https://arxiv.org/abs/1806.01260",
+                 "summary": "Monodepth2 learns to predict depth from a single image using only video or stereo "
+                            "pairs as supervision."}
+    doc = _doc(make_prompt, "Our drone carries a left and a right camera. We need metric depth for every pixel "
+                            "from each pair of images, instead of estimating depth from one image alone. "
+                            "Which model fits?",
+               [{"name": "Depth-DepthAnything-ViTL", "paper": "https://arxiv.org/abs/2401.10891"}],
+               [depth_anything, raft_stereo, monodepth])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.ranking[0].name == raft_stereo["name"]
+    by_name = {r.name: r for r in answer.ranking}
+    for name in ("Depth-DepthAnything-ViTL", depth_anything["name"], monodepth["name"]):
+        assert by_name[name].fit != "strong"
+        assert "closer to what the question rules out (\u201cestimating depth from one image alone\u201d)" \
+            in by_name[name].fit_reason
+    assert "rules out" not in by_name[raft_stereo["name"]].fit_reason
+    assert all(0.0 <= r.score <= 1.0 for r in answer.ranking)

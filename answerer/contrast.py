@@ -1,0 +1,40 @@
+"""What the user says they do *not* want.
+
+Users often name the obvious approach to rule it out: "a dense depth map from
+each synchronized pair, rather than guessing depth from a single picture";
+"recommendations that use those links, not just who bought what"; "which model
+can search the page images directly instead of running OCR first?". A sentence
+embedder reads the ruled-out words as part of the request (MiniLM does not
+model negation), so the items that do exactly what the user rejects look
+closest. The ranking takes off what an item gains that way
+(`answerer.signals.ruled_out_signal`).
+
+Dropping the clause from the question instead was tried: the clause often
+carries the domain too ("follow a pose sketch instead of just the text
+prompt" is still image generation), and three tuning files lost their task.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A contrast marker and its clause, up to the clause's end (comma, stop, question mark...).
+_CONTRAST = re.compile(
+    r"""(?ix)
+    (?:^|(?<=[\s,]))
+    (?:
+        rather\s+than | instead\s+of | unlike
+      | not\s+(?:just|merely|simply)          # "not just who bought what"; "not only ... but" adds
+      | (?<=,\s)(?:and\s+)?not(?!\s+only) | (?<=,)(?:and\s+)?not(?!\s+only)   # ", not a blotchy mask"
+      | and\s+not                             # "so MIDI and not a finished audio file"
+    )
+    \s+(?P<clause>[^,.;:?!]*)
+    """
+)
+
+
+def ruled_out(question: str) -> list[str]:
+    """The clauses of `question` that say what is not wanted, without their marker:
+    "… rather than guessing depth from a single picture?" -> ["guessing depth from a single picture"]."""
+    text = " ".join((question or "").split())
+    return [c for m in _CONTRAST.finditer(text) if len((c := m.group("clause").strip()).split()) >= 2]
