@@ -38,18 +38,18 @@ from typing import Sequence
 import numpy as np
 
 from answerer import embedcache
+from answerer.contrast import ruled_out
 from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
 from answerer.item_evidence import RESEMBLANCE
 from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts
-from answerer.contrast import ruled_out
 from answerer.signals import (
     DEFAULT_WEIGHTS,
     RULED_OUT_WEIGHT,
     dense_signal,
     fuse,
     lexical_signal,
-    ruled_out_signal,
     own_task_labels,
+    ruled_out_signal,
     task_match,
 )
 from answerer.taxonomy import (
@@ -169,7 +169,7 @@ def _embed(
     qv, tv, sv = vectors[0], vectors[1], vectors[2 : len(queries)]
     item_v = vectors[len(queries) : len(queries) + n]
     sent_v = vectors[len(queries) + n : len(vectors) - len(ruled)]
-    ruled_v = vectors[len(vectors) - len(ruled):] if ruled else None
+    cos_ruled = item_v @ vectors[len(vectors) - len(ruled):].T if ruled else np.full((n, 1), -1.0)
     cos_q = (item_v @ qv).astype(np.float64)
     cos_sub_doc = (item_v @ sv.T).astype(np.float64) if len(sv) else np.zeros((n, 0))
     sent_q: list[np.ndarray] = []
@@ -199,8 +199,7 @@ def _embed(
         cos_t=(item_v @ tv).astype(np.float64),
         cos_tasks=(item_v @ tax.task_embeddings(embedder).T).astype(np.float64),
         sent_q=sent_q, sent_sub=sent_sub, sent_top=sent_top, sub_cov=sub_cov,
-        cos_ruled=(item_v @ ruled_v.T).max(axis=1).astype(np.float64) if ruled_v is not None else np.full(n, -1.0),
-        ruled_which=(item_v @ ruled_v.T).argmax(axis=1) if ruled_v is not None else np.zeros(n, dtype=int),
+        cos_ruled=cos_ruled.max(axis=1).astype(np.float64), ruled_which=cos_ruled.argmax(axis=1),
     )
 
 
@@ -258,6 +257,14 @@ def _fit(
     if task_cos >= RESEMBLANCE and nearest and not label:  # no task of its own says otherwise
         return "partial", f"{about}; reads like {want} without naming it (similarity to the question {dense_cos:.2f})"
     return "partial", f"{about}; related to the question (similarity {dense_cos:.2f}) but not {want}"
+
+
+def _ruled_out_fit(fit: str, labels: list[str], clause: str) -> tuple[str, str]:
+    """An item closer to what the question rules out than to the question is no strong fit,
+    whatever its task, and the reason quotes the clause."""
+    about = f"about {labels[0]}; " if labels else ""
+    return ("poor" if fit == "poor" else "partial",
+            f"{about}closer to what the question rules out (\u201c{clause}\u201d) than to what it asks")
 
 
 def _display_evidence(
@@ -343,10 +350,7 @@ def rank_with_context(
         if ruled:
             signals["cos_ruled_out"] = round(float(v.cos_ruled[i]), 4)
             if v.cos_ruled[i] - v.cos_q[i] >= RULED_OUT_REASON:
-                fit = "poor" if fit == "poor" else "partial"
-                about = f"about {labels[0]}; " if labels else ""
-                reason = (f"{about}closer to what the question rules out (\u201c{ruled[int(v.ruled_which[i])]}\u201d) "
-                          f"than to what it asks")
+                fit, reason = _ruled_out_fit(fit, labels, ruled[int(v.ruled_which[i])])
         if retr is not None:
             signals["retrieval"] = round(float(retr[i]), 4)
         r = c.record
