@@ -46,7 +46,7 @@ RUN_BREAKS = frozenset("toward towards versus vs beyond using".split())
 #: Words after which a title or summary says how or with what, not what is done ("... with Deep
 #: Language Understanding", "separates stems with a U-Net"), until a purpose ("for") or a new clause.
 MEANS = frozenset("with via through".split())
-PURPOSE = frozenset(":;.,(".split()) | {"for"}
+PURPOSE = frozenset(":;.,(") | {"for"}
 #: Words after a task noun that introduce what it is done to ("... for Time Series", "... from Speech").
 OBJECT_OF = frozenset({"for", "from"})
 #: Participles that name a kind of thing in a task name ("missing data imputation", "moving object

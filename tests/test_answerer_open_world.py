@@ -372,6 +372,11 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     found = candidate_phrases("Text-to-Image Diffusion Models with Deep Language Understanding for Image Generation", heads)
     assert "language understanding" not in found and "image generation" in found
     assert "scene text recognition" in candidate_phrases("Scene Text Recognition with Permuted Sequence Models", heads)
+    # ... until the clause ends: a comma or a full stop closes "with a CNN"
+    assert "energy disaggregation" in candidate_phrases(
+        "Predicts one appliance's power from the mains signal with a CNN, improving energy disaggregation.", heads)
+    assert "speech separation" in candidate_phrases(
+        "A model with dual-path recurrent layers. It improves speech separation on noisy mixtures.", heads)
     # a participle names a kind of thing ("missing data"); a gerund with an object is a verb
     assert "missing data imputation" in candidate_phrases("GAIN: Missing Data Imputation using Adversarial Nets", heads)
     assert not candidate_phrases("Generating Diverse Images", heads)
