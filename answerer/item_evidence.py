@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from answerer import embedcache
+from answerer.contrast import RULED_OUT_WEIGHT
 from answerer.items import Candidate, item_task_scores, item_texts
 from answerer.tasks import ALIAS_WEIGHT, Task, Taxonomy
 from indexer.embedder import Embedder
@@ -99,17 +100,24 @@ def item_evidence(
     tax: Taxonomy,
     embedder: Embedder | None,
     relevance: Sequence[float] | None,
+    ruled_vecs: np.ndarray | None = None,
 ) -> ItemEvidence:
+    """`ruled_vecs`: what the question rules out; an item closer to it than to the question
+    loses relevance (`RULED_OUT_WEIGHT` times the gap), below its role's floor too."""
     rel: list[float]
+    lost = np.zeros(len(cands))
     if relevance is not None:
         rel = [float(r) for r in relevance]
     elif embedder is not None and question_vec is not None and cands:
         vecs = embedcache.encode(embedder, item_texts(cands, tax))
-        rel = [float(v) for v in calibrate(vecs @ question_vec, *RELEVANCE_RANGE)]
+        cos_q = vecs @ question_vec
+        rel = [float(v) for v in calibrate(cos_q, *RELEVANCE_RANGE)]
+        if ruled_vecs is not None and len(ruled_vecs):
+            lost = RULED_OUT_WEIGHT * np.clip((vecs @ ruled_vecs.T).max(axis=1) - cos_q, 0.0, None)
     else:
         rel = [0.5] * len(cands)
-    raw = list(rel)
-    rel = [max(r, RELEVANCE_FLOOR.get(c.role, 0.25)) for c, r in zip(cands, rel)]
+    raw = [max(0.0, r - float(x)) for r, x in zip(rel, lost)]
+    rel = [max(0.0, max(r, RELEVANCE_FLOOR.get(c.role, 0.25)) - float(x)) for c, r, x in zip(cands, rel, lost)]
     per_task: dict[str, float] = {}
     notes: dict[str, str] = {}
     about: list[dict[str, float]] = []

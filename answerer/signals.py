@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from answerer.contrast import RULED_OUT_WEIGHT  # noqa: F401  (the ranking's weight lives with the clause)
 from answerer.task_detection import TaskMatch
 from answerer.tasks import Taxonomy
 
@@ -37,10 +38,6 @@ DEFAULT_WEIGHTS: tuple[float, float, float] = (0.45, 0.15, 0.4)
 DENSE_MIX: tuple[float, float, float, float] = (0.4, 0.1, 0.2, 0.0)
 #: Weight of the search score when ranking retrieved items (relative to DEFAULT_WEIGHTS' sum of 1).
 RETRIEVAL_WEIGHT = 0.5
-#: Score taken off per unit of cosine by which an item is closer to what the question rules out
-#: than to the question (`ruled_out_signal`). Large because the gap is in raw cosine (a few
-#: hundredths); on the 37 tuning files with such a clause the results were flat from 3 to 6.
-RULED_OUT_WEIGHT = 4.0
 
 
 def calibrate_cosine(cos: np.ndarray, lo: float = 0.1, hi: float = 0.55) -> np.ndarray:

@@ -41,6 +41,7 @@ from typing import Sequence
 import numpy as np
 
 from answerer import embedcache
+from answerer.contrast import ruled_out
 from answerer.evidence import content_stems
 from answerer.item_evidence import ROLE_WEIGHT, resembles
 from answerer.open_task import MIN_ITEMS, OpenTask, open_tasks
@@ -276,9 +277,24 @@ def detect_task(
 
     `relevance` (one value in [0, 1] per item) replaces the embedding closeness
     of each item to the question, e.g. the search scores of retrieved items.
+
+    What the question rules out ("rather than guessing depth from a single picture") counts
+    against the tasks and items closer to it than to the question, but it may only refine the
+    task within what the whole question says: a heading it would move to another family is not
+    taken ("instead of a dedicated forecaster" rules out a method, not forecasting).
     """
     tax = taxonomy or load_taxonomy()
-    g = glossary_evidence(question, items, embedder, tax, subquestions=subquestions, relevance=relevance)
+    plain = _detect(question, items, embedder, tax, subquestions, relevance, discount_ruled_out=False)
+    if embedder is None or not ruled_out(question):
+        return plain
+    refined = _detect(question, items, embedder, tax, subquestions, relevance, discount_ruled_out=True)
+    return plain if refined.family and refined.family != plain.family else refined
+
+
+def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None, tax: Taxonomy,
+            subquestions: Sequence[str], relevance: Sequence[float] | None, *, discount_ruled_out: bool) -> TaskMatch:
+    g = glossary_evidence(question, items, embedder, tax, subquestions=subquestions, relevance=relevance,
+                          discount_ruled_out=discount_ruled_out)
     cands, ids, matches, kw_raw, qv, ev = g.candidates, g.ids, g.matches, g.keywords, g.question_vec, g.items
     scores: dict[str, float] = {}
     corroborated: dict[str, float] = {}  # how far words or items back what the meaning suggests

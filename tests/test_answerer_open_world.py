@@ -707,6 +707,7 @@ def test_the_models_that_do_what_the_question_rules_out_do_not_lead(real_embedde
                [depth_anything, raft_stereo, monodepth])
     answer = compose(doc, embedder=real_embedder)
     assert answer.ranking[0].name == raft_stereo["name"]
+    assert answer.task.name == "stereo matching"  # the items' name, not the glossary's monocular depth
     by_name = {r.name: r for r in answer.ranking}
     for name in ("Depth-DepthAnything-ViTL", depth_anything["name"], monodepth["name"]):
         assert by_name[name].fit != "strong"
@@ -714,3 +715,24 @@ def test_the_models_that_do_what_the_question_rules_out_do_not_lead(real_embedde
             in by_name[name].fit_reason
     assert "rules out" not in by_name[raft_stereo["name"]].fit_reason
     assert all(0.0 <= r.score <= 1.0 for r in answer.ranking)
+
+
+@pytest.mark.real_model
+def test_ruling_out_a_method_does_not_move_the_task_to_another_family(real_embedder, make_prompt):
+    doc = _doc(make_prompt, "We are forecasting our weekly sales with a large language model, prompting it with the "
+                            "numbers as text, instead of a dedicated pretrained forecaster like Chronos. How well "
+                            "does that work?",
+               [{"name": "TSLLM-TimeLLM-Llama7B", "paper": "https://arxiv.org/abs/2310.01728"}],
+               [{"name": "Time-LLM: Time Series Forecasting by Reprogramming Large Language Models",
+                 "paper": "https://arxiv.org/abs/2310.01728",
+                 "summary": "Reprograms time series into text prototypes so a frozen large language model forecasts "
+                            "them, with prompts that describe the data."},
+                {"name": "Chronos: Learning the Language of Time Series", "paper": "https://arxiv.org/abs/2403.07815",
+                 "summary": "A pretrained forecaster that tokenizes series values and trains a T5 model on them, "
+                            "forecasting new series zero-shot."},
+                {"name": "Language Models are Few-Shot Learners", "paper": "https://arxiv.org/abs/2005.14165",
+                 "summary": "GPT-3, a 175B-parameter language model, writes text and follows tasks from a few "
+                            "examples in the prompt."}])
+    answer = compose(doc, embedder=real_embedder)
+    assert answer.task.family in ("time-series", "")
+    assert answer.ranking[0].name != "Language Models are Few-Shot Learners"
