@@ -6,8 +6,8 @@ each synchronized pair, rather than guessing depth from a single picture";
 can search the page images directly instead of running OCR first?". A sentence
 embedder reads the ruled-out words as part of the request (MiniLM does not
 model negation), so the items that do exactly what the user rejects look
-closest. The ranking takes off what an item gains that way
-(`answerer.signals.ruled_out_signal`).
+closest. The ranking takes off what an item gains that way, and task
+detection what a task or an item gains (`ruled_out_loss`).
 
 Dropping the clause from the question instead was tried: the clause often
 carries the domain too ("follow a pose sketch instead of just the text
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 #: Evidence taken off per unit of cosine by which an item (or a task) is closer to what the
-#: question rules out than to the question (`answerer.signals.ruled_out_signal`). Large because
+#: question rules out than to the question (`ruled_out_loss`). Large because
 #: the gap is in raw cosine (a few hundredths); on the 37 tuning files with such a clause the
 #: ranking's results were flat from 3 to 6.
 RULED_OUT_WEIGHT = 4.0
@@ -44,3 +46,9 @@ def ruled_out(question: str) -> list[str]:
     "… rather than guessing depth from a single picture?" -> ["guessing depth from a single picture"]."""
     text = " ".join((question or "").split())
     return [c for m in _CONTRAST.finditer(text) if len((c := m.group("clause").strip()).split()) >= 2]
+
+
+def ruled_out_loss(to_ruled: np.ndarray, to_question: np.ndarray) -> np.ndarray:
+    """Evidence lost by what is closer (cosine) to the ruled-out clauses than to the question:
+    `RULED_OUT_WEIGHT` times the gap, 0 where it is not closer."""
+    return RULED_OUT_WEIGHT * np.clip(np.asarray(to_ruled, dtype=np.float64) - to_question, 0.0, None)

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from answerer import embedcache
-from answerer.contrast import RULED_OUT_WEIGHT
+from answerer.contrast import ruled_out_loss
 from answerer.items import Candidate, item_task_scores, item_texts
 from answerer.tasks import ALIAS_WEIGHT, Task, Taxonomy
 from indexer.embedder import Embedder
@@ -103,7 +103,7 @@ def item_evidence(
     ruled_vecs: np.ndarray | None = None,
 ) -> ItemEvidence:
     """`ruled_vecs`: what the question rules out; an item closer to it than to the question
-    loses relevance (`RULED_OUT_WEIGHT` times the gap), below its role's floor too."""
+    loses relevance (`ruled_out_loss`), below its role's floor too."""
     rel: list[float]
     lost = np.zeros(len(cands))
     if relevance is not None:
@@ -113,7 +113,7 @@ def item_evidence(
         cos_q = vecs @ question_vec
         rel = [float(v) for v in calibrate(cos_q, *RELEVANCE_RANGE)]
         if ruled_vecs is not None and len(ruled_vecs):
-            lost = RULED_OUT_WEIGHT * np.clip((vecs @ ruled_vecs.T).max(axis=1) - cos_q, 0.0, None)
+            lost = ruled_out_loss((vecs @ ruled_vecs.T).max(axis=1), cos_q)
     else:
         rel = [0.5] * len(cands)
     raw = [max(0.0, r - float(x)) for r, x in zip(rel, lost)]

@@ -38,18 +38,16 @@ from typing import Sequence
 import numpy as np
 
 from answerer import embedcache
-from answerer.contrast import ruled_out
+from answerer.contrast import ruled_out, ruled_out_loss
 from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
 from answerer.item_evidence import RESEMBLANCE
 from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts
 from answerer.signals import (
     DEFAULT_WEIGHTS,
-    RULED_OUT_WEIGHT,
     dense_signal,
     fuse,
     lexical_signal,
     own_task_labels,
-    ruled_out_signal,
     task_match,
 )
 from answerer.taxonomy import (
@@ -323,8 +321,8 @@ def rank_with_context(
     matches = np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
                         for c, (scores, _src) in zip(cands, own)])
     retr = None if retrieval is None else np.clip(np.asarray(retrieval, dtype=np.float64), 0.0, 1.0)
-    # what the user rules out is taken off; a score stays in [0, 1]
-    fused = np.maximum(fuse(dense, lexical, matches, conf, weights, retr) - RULED_OUT_WEIGHT * ruled_out_signal(v), 0.0)
+    # what the user rules out ("rather than ...") is taken off; a score stays in [0, 1]
+    fused = np.maximum(fuse(dense, lexical, matches, conf, weights, retr) - ruled_out_loss(v.cos_ruled, v.cos_q), 0.0)
 
     flat = [s for sents in sentences for s in sents]
     feats = SentenceFeatures(flat, tax)

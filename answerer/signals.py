@@ -7,9 +7,6 @@
   the file's own items;
 - `task_match` — does the item do the question's task (same task 1, a related
   one half);
-- `ruled_out_signal` — is the item closer to what the question rules out
-  ("rather than …", "instead of …", "not just …") than to the question?
-  Taken off the fused score;
 - `fuse` — their weighted mean, the task signal counted by the task's
   confidence, plus the search score for retrieved items.
 
@@ -23,7 +20,6 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from answerer.contrast import RULED_OUT_WEIGHT  # noqa: F401  (the ranking's weight lives with the clause)
 from answerer.task_detection import TaskMatch
 from answerer.tasks import Taxonomy
 
@@ -52,12 +48,6 @@ def dense_signal(v: Vectors, task_confidence: float,
     d *= task_confidence
     raw = (a * v.cos_q + b * v.sent_top + c * v.sub_cov + d * v.cos_t) / (a + b + c + d)
     return calibrate_cosine(raw)
-
-
-def ruled_out_signal(v: Vectors) -> np.ndarray:
-    """How much closer each item is to what the question rules out ("rather than guessing depth
-    from a single picture") than to the question itself; 0 when it is not closer or nothing is."""
-    return np.clip(v.cos_ruled - v.cos_q, 0.0, None)
 
 
 def lexical_signal(question: str, tm: TaskMatch, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

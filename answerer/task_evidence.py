@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from answerer import embedcache
-from answerer.contrast import RULED_OUT_WEIGHT, ruled_out
+from answerer.contrast import ruled_out, ruled_out_loss
 from answerer.item_evidence import ItemEvidence, calibrate, item_evidence
 from answerer.items import Candidate, ItemInput, as_candidates
 from answerer.taxonomy_loader import load_taxonomy
@@ -125,7 +125,7 @@ def glossary_evidence(
 ) -> GlossaryEvidence:
     """What speaks for each glossary task; `detect_task` weighs it, `benchmarks/fit_task_weights.py`
     fits the weights on it. `discount_ruled_out`: a task closer to what the question rules out
-    than to the question loses its words' and meaning's evidence by `RULED_OUT_WEIGHT` times the
+    than to the question loses its words' and meaning's evidence by `ruled_out_loss` of the
     gap, and so does an item's relevance (`answerer.contrast`)."""
     tax = taxonomy or load_taxonomy()
     cands = as_candidates(items, tax)
@@ -144,11 +144,11 @@ def glossary_evidence(
         ruled = ruled_out(question) if discount_ruled_out else []
         if ruled:
             ruled_v = embedcache.encode(embedder, ruled)
-            gap = (np.einsum("rd,vtd->rvt", ruled_v, views).max(axis=(0, 1))
-                   - np.einsum("d,vtd->vt", qv, views).max(axis=0))
-            kept = 1.0 - np.clip(RULED_OUT_WEIGHT * gap, 0.0, 1.0)
+            lost = ruled_out_loss(np.einsum("rd,vtd->rvt", ruled_v, views).max(axis=(0, 1)),
+                                  np.einsum("d,vtd->vt", qv, views).max(axis=0))
+            kept = 1.0 - np.clip(lost, 0.0, 1.0)
     ev = item_evidence(qv, cands, tax, embedder, relevance, ruled_v)
     words = np.array([1.0 - math.exp(-kw_raw.get(t, 0.0) / 1.2) for t in ids]) * kept  # saturating keyword evidence
     meaning = np.asarray(meaning, dtype=float) * kept
     support = np.array([ev.per_task.get(t, 0.0) for t in ids])
-    return GlossaryEvidence(ids, words, np.asarray(meaning, dtype=float), support, matches, kw_raw, qv, ev, cands)
+    return GlossaryEvidence(ids, words, meaning, support, matches, kw_raw, qv, ev, cands)

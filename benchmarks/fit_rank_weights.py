@@ -7,7 +7,7 @@ An item's score (`answerer.signals.fuse`) is
 
     score = (dense_w * dense + lexical_w * lexical + task_w * c * task) / (dense_w + lexical_w + task_w * c)
 
-less what the item gains from what the question rules out (`ruled_out_signal`, fixed), with
+less what the item gains from what the question rules out (`answerer.contrast.ruled_out_loss`, fixed), with
 `c` the task's confidence, and the dense signal mixes in the task description's closeness
 to the item with share `description * c` (`DENSE_MIX`). Every signal is computed once per file
 (answering it with the current weights), then only the fusion is redone for each grid point, so a
@@ -88,15 +88,16 @@ def collect(folder: Path, embedder, labels_file: Path | None = None) -> list[Fil
 
 def rerank(f: FileSignals, p: Point) -> list[float]:
     """The file's grades in the order the fusion `p` ranks its items (ties by position, as `rank_with_context`)."""
-    from answerer.signals import DENSE_MIX, RULED_OUT_WEIGHT, dense_signal, fuse, ruled_out_signal
+    from answerer.contrast import ruled_out_loss
+    from answerer.signals import DENSE_MIX, dense_signal, fuse
 
     dense_w, lexical_w, task_w, description = p
     s = f.signals
     v = SimpleNamespace(cos_q=s["cos_question"], sent_top=s["cos_sentences"], sub_cov=s["cos_subquestions"],
-                        cos_t=s["cos_task"], cos_ruled=s["cos_ruled_out"])
+                        cos_t=s["cos_task"])
     dense = dense_signal(v, f.confidence if f.in_glossary else 0.0, (*DENSE_MIX[:3], description))
     fused = fuse(dense, s["lexical"], s["task"], f.confidence, (dense_w, lexical_w, task_w))
-    score = np.round(np.maximum(fused - RULED_OUT_WEIGHT * ruled_out_signal(v), 0.0), 4)
+    score = np.round(np.maximum(fused - ruled_out_loss(s["cos_ruled_out"], s["cos_question"]), 0.0), 4)
     order = sorted(range(len(score)), key=lambda i: (-score[i], f.positions[i]))
     return [float(f.grades[i]) for i in order]
 
