@@ -18,7 +18,7 @@ because it was recommended. Three signals, each in [0, 1]:
 They are fused by a weighted mean (`answerer.signals`: the signals as named
 functions, `DEFAULT_WEIGHTS` fitted on every tuning set by
 `benchmarks/fit_rank_weights.py`), so a score means the same in every file
-and `fit` (strong / partial / poor) can be read off it. The task signal counts
+and `fit` (strong / partial / poor, `answerer.fit`) can be read off it. The task signal counts
 in proportion to the detected task's confidence: a wrong guess cannot push the
 central item down.
 When the items come from a search (`modelkb ask`), their search scores are a
@@ -40,7 +40,7 @@ import numpy as np
 from answerer import embedcache
 from answerer.contrast import ruled_out, ruled_out_loss
 from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
-from answerer.item_evidence import RESEMBLANCE
+from answerer.fit import RULED_OUT_REASON, fit_of, ruled_out_fit
 from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts
 from answerer.signals import (
     DEFAULT_WEIGHTS,
@@ -57,18 +57,9 @@ from answerer.taxonomy import (
     intent_of,
     load_taxonomy,
     split_subquestions,
-    with_article as _a,
 )
 from catalog.records import ItemRecord
 from indexer.embedder import Embedder
-
-#: How much closer (cosine) to what the question rules out than to the question an item must be for
-#: its fit reason to say so: at 0.05, 16 of 18 such items in the tuning files had a low grade.
-RULED_OUT_REASON = 0.05
-#: Score at or above which an item on the question's task is a strong fit.
-STRONG_SCORE = 0.66
-#: Score below which an item is a poor fit.
-POOR_SCORE = 0.35
 
 
 @dataclass
@@ -213,58 +204,6 @@ def _pick_evidence(sentences: list[str], score: np.ndarray, limit: int = 2) -> l
     return [sentences[i] for i in picked]  # best first
 
 
-def _fit(
-    score: float,
-    match: float,
-    source: str,
-    item_tasks: list[str],
-    task: TaskMatch,
-    dense_cos: float,
-    task_cos: float,
-    nearest: bool,
-) -> tuple[str, str]:
-    """The item's fit and the reason in words. `task_cos`: its text against the task's name and
-    description, and `nearest`: no glossary task is closer to it in meaning, so a paper that never
-    names the task but reads like it (and like no other) is not called "not" it."""
-    want = task.task.name
-    if not task.in_glossary:  # no glossary task to compare with: the words decide
-        level = "strong" if score >= STRONG_SCORE else "poor" if score < POOR_SCORE else "partial"
-        about = f"about {item_tasks[0]}; " if item_tasks else ""
-        return level, f"{about}similarity to the question {dense_cos:.2f}"
-    certain = source in ("zoo", "glossary")
-    label = want if want in item_tasks else (item_tasks[0] if item_tasks else None)
-    if certain and match == 0.0 and label and task.confidence >= 0.25:
-        what = "checkpoint" if source == "zoo" else "model"
-        return "poor", f"{_a(label)} {what}: it does not perform {want}"
-    if certain and match >= 0.99:
-        return ("strong" if score >= POOR_SCORE else "partial"), f"{_a(label)} model: exactly the question's task"
-    if certain and match > 0:
-        own = item_tasks[0] if item_tasks and item_tasks[0] != want else (label or "related")
-        return "partial", f"{_a(own)} model, close to but not the same as {want}"
-    # papers (and models of unknown task)
-    if score >= STRONG_SCORE and match >= 0.5:
-        about = f"about {label}" if label else "on the question's task"
-        return "strong", f"{about}; its summary closely matches the question"
-    if score < POOR_SCORE and match < 0.3:
-        about = f"about {label}" if label else "on a different topic"
-        return "poor", f"{about}; little overlap with {want}"
-    if match >= 0.3:
-        about = f"touches on {label}" if label else "touches on the question's task"
-        return "partial", f"{about}, but only part of it addresses the question"
-    about = f"about {label}" if label else "a related method"
-    if task_cos >= RESEMBLANCE and nearest and not label:  # no task of its own says otherwise
-        return "partial", f"{about}; reads like {want} without naming it (similarity to the question {dense_cos:.2f})"
-    return "partial", f"{about}; related to the question (similarity {dense_cos:.2f}) but not {want}"
-
-
-def _ruled_out_fit(fit: str, labels: list[str], clause: str) -> tuple[str, str]:
-    """An item closer to what the question rules out than to the question is no strong fit,
-    whatever its task, and the reason quotes the clause."""
-    about = f"about {labels[0]}; " if labels else ""
-    return ("poor" if fit == "poor" else "partial",
-            f"{about}closer to what the question rules out (\u201c{clause}\u201d) than to what it asks")
-
-
 def _display_evidence(
     i: int, sentences: list[str], v: Vectors, feats: SentenceFeatures, ev_lex: list[float],
     ev_intents: set[str], lo: int, has_subqs: bool,
@@ -336,7 +275,7 @@ def rank_with_context(
         scores, source = own[i]
         labels = own_task_labels(scores, source, v.cos_tasks[i], tax)
         nearest = tm.task.id in tax.tasks and ids[int(np.argmax(v.cos_tasks[i]))] == tm.task.id
-        fit, reason = _fit(float(fused[i]), float(matches[i]), source, labels, tm, float(v.cos_q[i]),
+        fit, reason = fit_of(float(fused[i]), float(matches[i]), source, labels, tm, float(v.cos_q[i]),
                            float(v.cos_t[i]), nearest)
         signals = {
             "cos_question": round(float(v.cos_q[i]), 4),
@@ -348,7 +287,7 @@ def rank_with_context(
         if ruled:
             signals["cos_ruled_out"] = round(float(v.cos_ruled[i]), 4)
             if v.cos_ruled[i] - v.cos_q[i] >= RULED_OUT_REASON:
-                fit, reason = _ruled_out_fit(fit, labels, ruled[int(v.ruled_which[i])])
+                fit, reason = ruled_out_fit(fit, labels, ruled[int(v.ruled_which[i])])
         if retr is not None:
             signals["retrieval"] = round(float(retr[i]), 4)
         r = c.record
