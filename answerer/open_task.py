@@ -56,7 +56,8 @@ PARTICIPLES = frozenset("missing moving changing evolving corrupted masked".spli
 THING_NOUNS = frozenset(
     """question attention function position condition solution collection station motion caption
     information representation foundation documentation instruction distribution population relation
-    section nothing something everything anything thing string setting reaction introduction""".split()
+    section nothing something everything anything thing string setting reaction introduction
+    recording treatment""".split()
 )
 #: Agent nouns a title names its system by ("Scene Text Detector"): the task is what it does.
 AGENT_NOUNS: dict[str, str] = {
@@ -76,6 +77,8 @@ _NOMINAL = re.compile(r"(?:tion|ment|ing|sis)$")
 #: The nominal end a hyphenated word's last part needs to be a task noun.
 _HYPHENATED_NOMINAL = re.compile(r"^.{3,}(?:[ai]tion)$")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*[A-Za-z0-9]|[A-Za-z0-9]|[^\sA-Za-z0-9]")
+#: "End to End" spelled without hyphens is the generic "end-to-end", not a task's first word.
+_END_TO_END = re.compile(r"\bend\s+to\s+end\b", re.IGNORECASE)
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]{2,}")
 #: How sure a phrase names an item's task, by where it was read (as `SOURCE_CERTAINTY`).
 WHERE_WEIGHT: dict[str, float] = {"zoo": 1.0, "title": 0.9, "summary": 0.6}
@@ -169,7 +172,7 @@ def _runs(text: str, question_words: set[str]) -> list[tuple[list[str], str]]:
 def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str] = frozenset()) -> list[str]:
     """Task-name-shaped phrases in `text` (lower-cased, as written)."""
     found: dict[str, None] = {}
-    runs = _runs(text, set(question_words))
+    runs = _runs(_END_TO_END.sub("end-to-end", text or ""), set(question_words))
     means = False
     for k, (run, after) in enumerate(runs):
         head = run[-1].casefold()

@@ -383,6 +383,11 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     # an introduction is what a paper is, not a task it does
     assert candidate_phrases("A Gentle Introduction to Conformal Prediction", heads) == ["conformal prediction"]
 
+    # "End to End" is end-to-end, not the first word of a task; a recording or a treatment is a thing
+    assert "video clip retrieval" in candidate_phrases("An Empirical Study of CLIP for End to End Video Clip Retrieval", heads)
+    assert not any(p.startswith("end ") for p in candidate_phrases("End to End Video Clip Retrieval", heads))
+    assert not candidate_phrases("Identify the exact recording", heads)
+    assert "coreference resolution" in candidate_phrases("End-to-end Neural Coreference Resolution", heads)
 
 def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
     from answerer.open_task import candidate_phrases, task_heads
