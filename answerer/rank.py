@@ -41,7 +41,7 @@ from answerer import embedcache
 from answerer.contrast import ruled_out, ruled_out_loss
 from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
 from answerer.fit import RULED_OUT_REASON, fit_of, ruled_out_fit
-from answerer.items import Candidate, ItemInput, as_candidates, item_task_scores, item_texts
+from answerer.items import ItemInput, as_candidates, item_task_scores, item_texts
 from answerer.signals import (
     DEFAULT_WEIGHTS,
     dense_signal,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from answerer.task_detection import TaskMatch
+from answerer.task_match import TaskMatch
 from answerer.tasks import Taxonomy
 
 if TYPE_CHECKING:

@@ -34,8 +34,6 @@ that it is outside the glossary.
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -49,6 +47,7 @@ from answerer.items import ItemInput
 from answerer.phrases import find_phrases, matched_words, norm_key, phrase_stems, stems
 from answerer.task_evidence import GLOSSARY_WEIGHTS, glossary_evidence
 from answerer.taxonomy_loader import load_taxonomy
+from answerer.task_match import OUTSIDE_GLOSSARY, UNSPECIFIED_TASK, TaskMatch
 from answerer.tasks import ALIAS_WEIGHT, Task, Taxonomy
 from indexer.embedder import Embedder
 
@@ -75,77 +74,6 @@ UNSUPPORTED = 0.05
 SPECIFIC_ITEMS = 4
 #: Confidence factor of a glossary task that none of the items closest to the question resembles.
 UNRESEMBLED = 0.4
-@dataclass
-class TaskMatch:
-    """The task a question is about, named as precisely as the evidence allows."""
-
-    task: Task
-    qualifier: str | None
-    confidence: float  # 0..1: estimated probability that `task` is right
-    scores: dict[str, float]  # task id -> evidence score, top few
-    matched: list[str] = field(default_factory=list)  # question words that named the task
-    secondary: list[Task] = field(default_factory=list)  # other tasks the question touches
-    source: str = "glossary"  # glossary | items (named from the items' evidence) | none
-    evidence: list[str] = field(default_factory=list)  # why, in words
-    guess: dict[str, float] = field(default_factory=dict)  # abstained: the likeliest glossary tasks, relative
-    uses: dict[str, float] = field(default_factory=dict)  # named in the items' words: item -> how sure it uses the name
-
-    @property
-    def id(self) -> str:
-        return self.task.id
-
-    @property
-    def name(self) -> str:
-        return f"{self.task.name} ({self.qualifier})" if self.qualifier else self.task.name
-
-    @property
-    def description(self) -> str:
-        return self.task.description
-
-    @property
-    def family(self) -> str:
-        return self.task.family
-
-    @property
-    def in_glossary(self) -> bool:
-        """True when a glossary task is asserted (not abstained, not named from the items)."""
-        return self.source == "glossary"
-
-    def weights(self) -> dict[str, float]:
-        """Question task distribution used for matching items: main task 1.0, secondaries less."""
-        if self.uses:
-            return {}  # named in the items' words: the items that use the name match (`uses`)
-        if not self.in_glossary:
-            return dict(self.guess)  # counted in the ranking only by the (low) confidence
-        out = {self.task.id: 1.0}
-        top = self.scores.get(self.task.id, 0.0) or 1.0
-        for t in self.secondary:
-            out[t.id] = round(min(0.6, 0.6 * self.scores.get(t.id, 0.0) / top), 4)
-        return out
-
-
-UNSPECIFIED_TASK = Task(
-    id="unspecified",
-    name="a task the question does not name",
-    description=(
-        "The question does not say what the AI should do, so the provided items are "
-        "ranked by how closely their descriptions match the question itself."
-    ),
-    input="the input the chosen model expects (see its description below)",
-    output="the output that model produces",
-)
-
-OUTSIDE_GLOSSARY = Task(
-    id="outside-glossary",
-    name="a task outside the glossary",
-    description=(
-        "No task in the glossary is clearly supported by the question and the provided items, "
-        "so none is asserted; the items are ranked by how closely their own descriptions match "
-        "the question."
-    ),
-    input="the input the chosen model expects (see its description below)",
-    output="the output that model produces",
-)
 
 
 def _qualifier(question: str, task: Task, taxonomy: Taxonomy) -> str | None:
@@ -314,7 +242,6 @@ def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None
     # a task name the items use competes with the glossary's best: outside the glossary (or under
     # another glossary task) it is a rival; under the best task it is a more specific name for it
     rival = next(((o, s) for o, s in phrases if o.parent != best_id), None)
-    special = next(((o, s) for o, s in phrases if o.parent == best_id), None)
     if rival is not None and rival[1] > top:
         return _open_match(rival, tax, ranked, scores, claim_parent=False)
     if rival is not None:

@@ -2,7 +2,8 @@
 
 This module gathers the public names; the code lives in `answerer.tasks`
 (the data and lookups), `answerer.taxonomy_loader` (reading the files),
-`answerer.task_detection`, `answerer.intent` and `answerer.phrases`.
+`answerer.task_detection` (with `answerer.task_match`, what it decides), `answerer.intent`
+and `answerer.phrases`.
 
 The knowledge lives in two JSON files next to this module:
 
@@ -31,7 +32,8 @@ from __future__ import annotations
 from answerer.intent import INTENT_DESCRIPTIONS, INTENT_PATTERNS, detect_intent, intent_of, split_subquestions
 from answerer.phrases import find_phrases, matched_words, stems, with_article
 from answerer.items import Candidate, as_candidates, item_task_scores, item_text, zoo_parts
-from answerer.task_detection import OUTSIDE_GLOSSARY, UNSPECIFIED_TASK, TaskMatch, detect_task
+from answerer.task_detection import detect_task
+from answerer.task_match import OUTSIDE_GLOSSARY, UNSPECIFIED_TASK, TaskMatch
 from answerer.taxonomy_loader import GLOSSARY_ENV, TASKS_ENV, load_taxonomy
 from answerer.tasks import ALIAS_WEIGHT, CUE_ONLY_CAP, CUE_WEIGHT, FAMILIES, Facet, GlossaryEntry, Task, Taxonomy
 
