@@ -21,6 +21,9 @@ class TaskInfo:
     family: str = ""  # the glossary task's family; "" when none is asserted
     source: str = "glossary"  # glossary | items (named from the items' evidence) | none (abstained)
     evidence: list[str] = field(default_factory=list)  # why this task, in words
+    #: abstained: glossary tasks the question's own words name (task name -> those words), likeliest
+    #: first, which the items closest to it do not support; a "not sure" answer still says so
+    named_by_question: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

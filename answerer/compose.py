@@ -91,7 +91,7 @@ def compose(
     ]
     answer = Answer(
         question=question,
-        task=task_info(tm, ranking),
+        task=task_info(tm, ranking, tax),
         intent=intent,
         intents=intents,
         ranking=ranking,
@@ -107,8 +107,9 @@ def compose(
     return answer
 
 
-def task_info(tm: TaskMatch, ranking: Sequence[RankedItem]) -> TaskInfo:
-    """The answer's task section; when no glossary task is asserted, explained from the items' own words."""
+def task_info(tm: TaskMatch, ranking: Sequence[RankedItem], tax: Taxonomy) -> TaskInfo:
+    """The answer's task section; when no glossary task is asserted, explained from the items' own words
+    (and with the glossary tasks the question's words name, which the items did not bear out)."""
     description = tm.task.description
     if not tm.in_glossary and ranking and ranking[0].evidence:
         lead = ranking[0]
@@ -129,6 +130,8 @@ def task_info(tm: TaskMatch, ranking: Sequence[RankedItem]) -> TaskInfo:
         family=tm.family,
         source=tm.source,
         evidence=list(tm.evidence),
+        named_by_question={tax.tasks[t].name: list(words) for t, words in tm.named_by_question.items()
+                           if t in tax.tasks},
     )
 
 

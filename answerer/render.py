@@ -107,6 +107,10 @@ def to_markdown(answer: Answer) -> str:
     items_ev = [e for e in task.evidence if not e.startswith("the question's words")]
     if items_ev:
         out.append(f"- **Supported by:** {'; '.join(_inline(e) for e in items_ev)}")
+    for name, words in task.named_by_question.items():
+        quoted = ", ".join(f"\u201c{_inline(w)}\u201d" for w in words[:4])
+        out.append(f"- **Not sure:** the question's words ({quoted}) name {_inline(name)}, but the "
+                   "provided items do not clearly bear it out, so it is not asserted")
     if task.related:
         out.append(f"- **Also touches on:** {', '.join(_inline(t) for t in task.related)}")
     for note in answer.notes:

@@ -297,8 +297,12 @@ def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None
         if own is not None:
             # no glossary task is clearly supported, but the items name one in their own words
             return _open_match(own, tax, ranked, scores, claim_parent=own[0].parent == best_id)
+        # not asserted, but where the question's own words name a glossary task, the answer says so
+        named_by = {t: matched_words(question, [p for p, w in matches.get(t, []) if w >= ALIAS_WEIGHT])
+                    for t in guess}
         return TaskMatch(task=UNSPECIFIED_TASK if vague and not ev.per_task else OUTSIDE_GLOSSARY, qualifier=None,
-                         confidence=confidence, scores=top_scores, source="none", guess=guess)
+                         confidence=confidence, scores=top_scores, source="none", guess=guess,
+                         named_by_question={t: words for t, words in named_by.items() if words})
     # "Also touches on X" only where the question names X or a provided item is about X
     # (a close relative of the main task that no item is about is not something the answer touches on)
     secondary = [

@@ -24,6 +24,7 @@ class TaskMatch:
     evidence: list[str] = field(default_factory=list)  # why, in words
     guess: dict[str, float] = field(default_factory=dict)  # abstained: the likeliest glossary tasks, relative
     uses: dict[str, float] = field(default_factory=dict)  # named in the items' words: item -> how sure it uses the name
+    named_by_question: dict[str, list[str]] = field(default_factory=dict)  # abstained: task id -> question words naming it
 
     @property
     def id(self) -> str:

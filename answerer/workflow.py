@@ -79,8 +79,10 @@ def input_phrase(question: str) -> str | None:
 
 
 def as_sentence(text: str) -> str:
+    """`text` ending in a full stop, unless it ends one already (also inside a closing quote: ".”")."""
     text = " ".join(text.split())
-    return text if not text or text[-1] in ".!?" else text + "."
+    ends = text.rstrip("”\"')")
+    return text if not text or (ends and ends[-1] in ".!?") else text + "."
 
 
 def _short(text: str, limit: int = 60) -> str:

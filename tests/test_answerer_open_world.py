@@ -7,7 +7,7 @@ import pytest
 from answerer.compose import compose
 from answerer.contrast import ruled_out
 from answerer.items import as_candidates, item_task_scores
-from answerer.render import to_markdown
+from answerer.render import to_dict, to_markdown
 from answerer.task_evidence import glossary_evidence
 from answerer.taxonomy import detect_task, load_taxonomy
 from catalog import parse_bytes
@@ -741,3 +741,32 @@ def test_ruling_out_a_method_does_not_move_the_task_to_another_family(real_embed
     answer = compose(doc, embedder=real_embedder)
     assert answer.task.family in ("time-series", "")
     assert answer.ranking[0].name != "Language Models are Few-Shot Learners"
+
+
+@pytest.mark.real_model
+def test_an_abstained_answer_says_which_task_the_question_names(real_embedder):
+    """`ask` over a catalog where search finds a binarization and a colorization model first: the
+    answer does not assert OCR over them, but says the question's words name it."""
+    def rec(key, name, summary=None, kind="paper"):
+        return ItemRecord(key=key, kind=kind, name=name, summary=summary)
+
+    items = [
+        rec("model:binarize-docentr-dibco", "Binarize-DocEnTr-DIBCO", kind="model"),
+        rec("model:colorize-deoldify-stable", "Colorize-DeOldify-Stable", kind="model"),
+        rec("arxiv:1802.03345", "A Two-Stage Method for Text Line Detection in Historical Documents",
+            "Finds the baselines of handwritten text lines in historical pages with an attention-augmented "
+            "residual U-Net followed by a clustering stage that assembles line polylines."),
+        rec("arxiv:2109.10282", "TrOCR: Transformer-based Optical Character Recognition with Pre-trained Models",
+            "Recognizes text lines with a pretrained image transformer encoder and a pretrained text transformer "
+            "decoder, strong on printed, handwritten and scene text."),
+    ]
+    answer = compose("My grandmother's handwritten recipe cards are faded and in cursive. What can turn them "
+                     "into searchable text?", [(r, "related") for r in items], real_embedder,
+                     retrieval=[0.85, 0.56, 0.49, 0.28])
+    assert answer.task.source == "none"
+    assert answer.task.named_by_question == {"optical character recognition (OCR)": ["handwritten", "cursive"]}
+    md = to_markdown(answer)
+    assert ("**Not sure:** the question's words (\u201chandwritten\u201d, \u201ccursive\u201d) name optical "
+            "character recognition (OCR)") in md
+    assert "\u201d." not in md.split("## 2.")[0]  # the quoted evidence ends the sentence once
+    assert to_dict(answer)["task"]["named_by_question"] == answer.task.named_by_question
