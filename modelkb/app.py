@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from catalog.errors import NotFound
+from catalog.errors import BadInput, NotFound
 from db.views import CatalogStats, IngestResult, ItemDetail, ItemView, Record
 from modelkb.config import Settings, load_settings
 from modelkb.inputs import InputFile
@@ -289,6 +289,7 @@ class App:
         """The k items that best fit `query`, best first, with the sentence that matches it."""
         from indexer.snippet import best_sentences
 
+        _require_question(query)
         self.ensure_index()
         if hasattr(self.index, "backend"):  # pgvector: the filters are SQL WHERE clauses
             hits = self.index.search(query, k=k, mode=mode, where={"kind": kind, "task": task})
@@ -336,6 +337,7 @@ class App:
         """
         from answerer.compose import compose
 
+        _require_question(question)
         if self.catalog.counts().items == 0:
             raise NotFound(EMPTY_CATALOG)
         results = self.search(question, k=k)
@@ -355,6 +357,13 @@ def retrieval_strengths(results: list[SearchResult], keys: list[str]) -> list[fl
                 * (1.0 if r.dense is None else float(calibrate(r.dense, *RELEVANCE_RANGE)))
                 for rank, r in enumerate(results)}
     return [round(strength.get(key, 0.0), 4) for key in keys]
+
+
+def _require_question(text: str) -> None:
+    """An empty question has no best match: every item would be "found" and an answer made up."""
+    if not (text or "").strip():
+        raise BadInput("the question is empty: say what you want a model to do, e.g. "
+                       "\"restore an old scratched photo\"")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -306,3 +306,13 @@ def _split_row(line: str) -> list[str]:
             cur += ch
     out.append(cur)
     return out
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+@pytest.mark.parametrize("question", ["", "   \n"])
+def test_an_empty_question_is_bad_input_not_an_answer(run_cli, seeded, command, question):
+    # before: every item "matched" and `ask` made up a heading from whichever came first
+    result = run_cli(command, question)
+    assert result.exit_code == 3, result.output
+    assert "the question is empty" in result.stderr and "Traceback" not in result.output
+    assert not result.stdout.strip()
