@@ -135,7 +135,7 @@ def structure(x: np.ndarray, q: np.ndarray, seed: int = 3) -> dict[str, Any]:
     ivf.train(x[np.random.default_rng(1).choice(len(x), min(len(x), 40 * nlist), replace=False)])
     ivf.add(x)
     ivf.nprobe = max(1, nlist // 32)
-    out[f"ivf_sqrt(n)_nprobe_nlist/32_recall@10"] = round(recall(ivf.search(q, K)[1], truth), 4)
+    out["ivf_sqrt(n)_nprobe_nlist/32_recall@10"] = round(recall(ivf.search(q, K)[1], truth), 4)
     return out
 
 

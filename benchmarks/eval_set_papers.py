@@ -574,7 +574,7 @@ P: dict[str, Paper] = {
         "MuZero plans with tree search using a learned model that predicts reward, policy and value, without knowing the game rules. It matches AlphaZero in board games and sets a record on Atari."),
     "ppo": Paper("Proximal Policy Optimization Algorithms", "1707.06347", "https://github.com/openai/baselines",
         "Proposes policy gradient methods that optimize a clipped surrogate objective over several epochs of minibatch updates. PPO is simple and robust, and does well on continuous control and Atari."),
-    "dota": Paper("Dota 2 with Large Scale Deep Reinforcement Learning", "1912.06680", None,
+    "dota2": Paper("Dota 2 with Large Scale Deep Reinforcement Learning", "1912.06680", None,
         "OpenAI Five learned to play the team game Dota 2 with PPO at massive scale and self-play over ten months, and defeated the world champion team."),
     "dreamerv3": Paper("Mastering Diverse Domains through World Models", "2301.04104", "https://github.com/danijar/dreamerv3",
         "DreamerV3 learns a world model and trains an actor-critic in imagination, with fixed hyperparameters across over 150 tasks. It is the first to collect diamonds in Minecraft from scratch."),

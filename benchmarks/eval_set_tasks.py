@@ -488,7 +488,7 @@ TASKS: list[Task] = [
     Task("game-playing reinforcement learning", "robotics-rl",
          ["game playing ai", "reinforcement learning", "deep reinforcement learning", "self-play", "atari agents"],
          ["RL-MuZero-Atari", "RL-DQN-Atari"], {"Chat-Llama2-7B": 0},
-         {"dqn": 3, "alphazero": 3, "muzero": 3, "ppo": 2, "dota": 3, "dreamerv3": 3},
+         {"dqn": 3, "alphazero": 3, "muzero": 3, "ppo": 2, "dota2": 3, "dreamerv3": 3},
          {"llama2": 0, "decisiontransformer": 1, "cql": 1},
          [("How did an AI learn to beat Atari games and chess just by playing itself, with nobody telling it the strategy?", "explain"),
           ("I'm making a board game and want an AI opponent that learns by playing against itself. Which approach — does it need to know the rules?", "recommend")],

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
