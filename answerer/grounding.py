@@ -23,8 +23,9 @@ from catalog.errors import ModelkbError
 #: document, the provided items, or nothing (then only `items=`).
 Source = Union[str, ParsedDocument, Sequence[ItemInput], None]
 
-# Scheme URLs end at whitespace, markdown/HTML delimiters and table pipes.
-_URL = re.compile(r"https?://[^\s<>()\[\]{}|\\\"'`]+", re.IGNORECASE)
+# Scheme URLs end at whitespace, markdown/HTML delimiters, table pipes and quotes (curly ones too:
+# the answer quotes the question in them, and no URL holds one unencoded).
+_URL = re.compile(r"https?://[^\s<>()\[\]{}|\\\"'`\u201c\u201d\u2018\u2019]+", re.IGNORECASE)
 # Scheme-less links ("github.com/owner/repo", "www.example.org/x").
 _BARE = re.compile(r"(?<![\w/.@-])(?:www\.[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|ai|edu|pdf|html))/[^\s<>()\[\]{}|\\\"'`]*", re.IGNORECASE)
 _TRAIL = ".,;:!?*_~"
@@ -86,8 +87,9 @@ def check_grounding(answer: Answer, source: Source, *, items: Sequence[ItemInput
     from answerer.render import link_target, to_markdown
 
     text, records = _source_parts(source, items)
-    corpus_parts = [text]
-    allowed: set[str] = set(extract_urls(text))
+    # the answer quotes the user's own question: a link the user wrote is theirs to see again
+    corpus_parts = [text, answer.question]
+    allowed: set[str] = set(extract_urls(text)) | set(extract_urls(answer.question))
     by_name: dict[str, ItemRecord] = {}
     for record in records:
         by_name[_norm(record.name)] = record

@@ -160,6 +160,20 @@ def test_grounding_catches_invented_links_and_items(fake_embedder):
     assert "nobody wrote" in text
 
 
+def test_a_link_in_the_question_is_the_users_own_not_an_ungrounded_one(fake_embedder):
+    # `modelkb ask` has no prompt file: the question it quotes back is the only place the link is
+    doc = _seed("000")
+    question = "What does the model at https://github.com/facebookresearch/audiocraft do?"
+    answer = compose(question, list(doc.items), embedder=fake_embedder)  # raised GroundingError before
+    md = to_markdown(answer)
+    assert "\u201cWhat does the model at https://github.com/facebookresearch/audiocraft do?\u201d" in md
+    # the closing curly quote is not part of the link
+    assert extract_urls("\u201chttps://arxiv.org/abs/2306.05284\u201d") == ["https://arxiv.org/abs/2306.05284"]
+    # a link the question does not hold is still caught
+    answer.ranking[0].github_url = answer.references[0].github_url = "https://github.com/somebody/else"
+    assert any("somebody/else" in p for p in check_grounding(answer, None, items=doc.items))
+
+
 def test_compose_refuses_an_ungrounded_answer(fake_embedder, monkeypatch):
     doc = _seed("004")
     import answerer.workflow as workflow_mod
