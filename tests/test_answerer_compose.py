@@ -174,6 +174,15 @@ def test_a_link_in_the_question_is_the_users_own_not_an_ungrounded_one(fake_embe
     assert any("somebody/else" in p for p in check_grounding(answer, None, items=doc.items))
 
 
+def test_a_prompt_file_whose_question_ends_in_a_link_is_answered(fake_embedder, make_prompt):
+    # the answer quotes the question in curly quotes; the closing one once became part of the link
+    text = make_prompt("How does the model at https://github.com/cszn/BSRGAN",
+                       [{"name": "SR-BSRGAN-x4", "paper": "https://arxiv.org/abs/2103.14006"}], [])
+    doc = parse_bytes(text.encode(), "q.txt")
+    md = to_markdown(compose(doc, embedder=fake_embedder))
+    assert "https://github.com/cszn/BSRGAN\u201d" in md
+
+
 def test_compose_refuses_an_ungrounded_answer(fake_embedder, monkeypatch):
     doc = _seed("004")
     import answerer.workflow as workflow_mod
