@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 
+from catalog.normalize import looks_like_url, parse_arxiv
 from catalog.records import ItemRecord, ParsedDocument, ParsedItem
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -17,6 +19,12 @@ from db.models import Document, Item, Mention, utcnow
 from db.views import (
     CatalogStats, DocumentView, IndexRow, IngestResult, ItemDetail, ItemView, document_view, item_detail, item_view,
 )
+
+
+def _link_form(url: str) -> str:
+    """A link as compared: no scheme, no `www.`, lower case, no trailing slash or `.git`."""
+    text = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip().casefold())
+    return re.sub(r"(?:\.git)?/*$", "", text)
 
 
 #: Records per transaction of a bulk (JSONL) import: what a kill can cost at most.
@@ -296,7 +304,8 @@ class Catalog:
         return [found[k] for k in keys if k in found]
 
     def item(self, ref: str) -> ItemDetail | None:
-        """An item by key (`arxiv:2308.15462`), id, exact name, or a name part matching one item."""
+        """An item by key (`arxiv:2308.15462`), id, exact name, its paper or code link, or a name
+        part matching one item."""
         with self.session() as s:
             opts = selectinload(Item.mentions).selectinload(Mention.document)
             item = s.scalar(select(Item).options(opts).where(Item.key == ref))
@@ -304,6 +313,9 @@ class Catalog:
                 item = s.scalar(select(Item).options(opts).where(Item.id == int(ref)))
             if item is None:
                 item = s.scalar(select(Item).options(opts).where(func.lower(Item.name) == ref.lower()))
+            if item is None and looks_like_url(ref):
+                linked = self._by_link(s, ref, (opts,))
+                item = linked[0] if len(linked) == 1 else None
             for pattern in (f"{_escape_like(ref)}%", f"%{_escape_like(ref)}%"):
                 if item is not None:
                     break
@@ -311,6 +323,27 @@ class Catalog:
                 found = list(s.scalars(select(Item).options(opts).where(like).limit(2)))
                 item = found[0] if len(found) == 1 else None
             return None if item is None else item_detail(item)
+
+    def keys_by_link(self, ref: str) -> list[str]:
+        """Keys of the items whose paper or code link is `ref` (any arXiv spelling, any case, with
+        or without a trailing slash or `.git`)."""
+        if not looks_like_url(ref):
+            return []
+        with self.session() as s:
+            return [i.key for i in self._by_link(s, ref, ())]
+
+    @staticmethod
+    def _by_link(s: Session, ref: str, opts) -> list[Item]:
+        arxiv = parse_arxiv(ref)
+        if arxiv:
+            found = s.scalar(select(Item).options(*opts).where(Item.key == f"arxiv:{arxiv[0]}"))
+            if found is not None:
+                return [found]
+        link = _link_form(ref)
+        host = link.split("/", 1)[0]
+        rows = s.scalars(select(Item).options(*opts).where(
+            (func.lower(Item.paper_url).contains(host)) | (func.lower(Item.github_url).contains(host))))
+        return [i for i in rows if link in (_link_form(i.paper_url or ""), _link_form(i.github_url or ""))]
 
     def documents(self) -> list[DocumentView]:
         with self.session() as s:

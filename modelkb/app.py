@@ -155,11 +155,12 @@ class App:
         return self.catalog.tasks()
 
     def item(self, ref: str) -> ItemDetail:
-        """One item with its provenance, by key, id, name or a name part matching one item."""
+        """One item with its provenance, by key, id, name, paper or code link, or a name part matching one item."""
         found = self.catalog.item(ref)
         if found is not None:
             return found
-        close = [i.key for i in self.catalog.items() if ref.lower() in i.name.lower()]
+        close = self.catalog.keys_by_link(ref) or [
+            i.key for i in self.catalog.items() if ref.lower() in i.name.lower()]
         if close:
             raise NotFound(f"{ref!r} matches {len(close)} items, name one by key: " + ", ".join(close[:8]))
         raise NotFound(f"no item matches {ref!r}; see `modelkb list`")

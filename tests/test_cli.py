@@ -98,6 +98,17 @@ def test_ingest_from_stdin(run_cli, seeds_dir):
     assert json.loads(run_cli("stats", "--json").stdout)["items"] == 4
 
 
+def test_show_finds_an_item_by_its_paper_or_code_link(run_cli, seeds_dir):
+    run_cli("ingest", str(seeds_dir))
+    for link in ("https://arxiv.org/abs/2308.15462", "arxiv.org/pdf/2308.15462v3.pdf"):  # any spelling
+        assert json.loads(run_cli("show", link, "--json").stdout)["key"] == "arxiv:2308.15462"
+    # three checkpoints share one repository: the answer names them instead of guessing
+    shared = run_cli("show", "https://github.com/Kameronski/stable-diffusion-1.5/")
+    assert shared.exit_code == 4 and "matches 3 items" in shared.stderr
+    missing = run_cli("show", "https://github.com/nobody/nothing")
+    assert missing.exit_code == 4 and "no item matches" in missing.stderr
+
+
 def test_show_unknown_item_is_one_clear_error(run_cli):
     result = run_cli("show", "arxiv:0000.00000")
     assert result.exit_code == 4  # not found

@@ -90,7 +90,14 @@ def show(ctx: click.Context, item: str, as_json: bool) -> None:
     """Show one item and the files and questions it came from.
 
     ITEM is a key (`arxiv:2308.15462`, `model:deblur-mimo-unet-realblur`), an id,
-    a name, or a part of a name that matches one item (`mimo-unet`).
+    a name, its paper or code link (any arXiv spelling), or a part of a name that
+    matches one item (`mimo-unet`).
+
+    \b
+    Examples:
+      modelkb show arxiv:2308.15462
+      modelkb show http://arxiv.org/pdf/2308.15462v1.pdf --json
+      modelkb show https://github.com/chosj95/MIMO-UNet
     """
     d = api_for(ctx).item(item)
     sources = d["sources"]
