@@ -52,9 +52,14 @@ def fit_of(
     if score >= STRONG_SCORE and match >= 0.5:
         about = f"about {label}" if label else "on the question's task"
         return "strong", f"{about}; its summary closely matches the question"
-    if score < POOR_SCORE and match < 0.3:
-        about = f"about {label}" if label else "on a different topic"
-        return "poor", f"{about}; little overlap with {want}"
+    # a cue word alone (a survey's "review" for a review-sentiment question) is no part of the task
+    if score < POOR_SCORE and (match < 0.3 or not label):
+        if label:
+            return "poor", f"about {label}; little overlap with {want}"
+        # no task of its own in its words: a low score is no proof it is about something else
+        if task_cos >= RESEMBLANCE and nearest:
+            return "poor", f"reads like {want} without naming it, but matches the question weakly (similarity {dense_cos:.2f})"
+        return "poor", f"little in common with the question (similarity {dense_cos:.2f})"
     if match >= 0.3:
         about = f"touches on {label}" if label else "touches on the question's task"
         return "partial", f"{about}, but only part of it addresses the question"

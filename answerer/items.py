@@ -203,6 +203,40 @@ def link_keys(record: ItemRecord) -> list[str]:
     return keys
 
 
+#: How much of a zoo or glossary model's certain task a paper with the same arXiv id or repository
+#: takes on: it is that model's paper, but a backbone paper (BERT under `QA-BERT-SQuAD`) is
+#: about more than the checkpoint's task.
+LINKED_SHARE = 0.6
+
+
+def items_task_scores(
+    cands: Sequence[Candidate], taxonomy: Taxonomy, own: Sequence[tuple[dict[str, float], str]] | None = None
+) -> list[tuple[dict[str, float], str]]:
+    """`item_task_scores` of each candidate (or `own`, already computed); a paper that is a provided
+    model's own paper (same arXiv id or repository) is also about that model's task, by
+    `LINKED_SHARE`: the Telemanom paper never says "time series", but `TSAnomaly-Telemanom-SMAP`
+    links to it."""
+    own = list(own) if own is not None else [item_task_scores(c.record, taxonomy, c.prefix_words) for c in cands]
+    certain: dict[str, dict[str, float]] = {}
+    for c, (scores, source) in zip(cands, own):
+        if source in ("zoo", "glossary"):
+            for key in link_keys(c.record):
+                merged = certain.setdefault(key, {})
+                for t, s in scores.items():
+                    merged[t] = max(merged.get(t, 0.0), s)
+    if not certain:
+        return own
+    out = []
+    for c, (scores, source) in zip(cands, own):
+        if source not in ("zoo", "glossary"):
+            for key in link_keys(c.record):
+                for t, s in certain.get(key, {}).items():
+                    if LINKED_SHARE * s > scores.get(t, 0.0):
+                        scores = {**scores, t: LINKED_SHARE * s}
+        out.append((scores, source))
+    return out
+
+
 def item_texts(cands: Sequence[Candidate], taxonomy: Taxonomy) -> list[str]:
     """`item_text` of each candidate; a model without a summary also gets the title and
     summary of the provided paper it links to (same arXiv id or repository): the file's

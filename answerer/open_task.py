@@ -264,7 +264,7 @@ def _zoo_task_names(cands: Sequence[Candidate], prefixes: Sequence[str | None], 
     for i, (c, prefix) in enumerate(zip(cands, prefixes)):
         if not prefix or taxonomy.tasks_for_prefix(prefix):
             continue
-        words = expand_task(prefix).casefold()
+        words = _name_part(expand_task(prefix).casefold(), heads)
         named = bool(words) and _is_head(words.split()[-1], heads)
         if c.prefix_words:
             spelled = prefix_task_name(c.prefix_words, heads, texts)
@@ -272,6 +272,20 @@ def _zoo_task_names(cands: Sequence[Candidate], prefixes: Sequence[str | None], 
         if named and len(words.split()) >= MIN_WORDS:
             out[i] = words
     return out
+
+
+_QUALIFIER = re.compile(r"\s+(?:over|with|for|from|of|in|on)\s+.*$")
+
+
+def _name_part(words: str, heads: frozenset[str]) -> str:
+    """A spelled-out prefix as a name: the vocabulary's qualifier and synonym dropped
+    ("chart question answering over text" -> "chart question answering", "audio super-resolution
+    upscaling" -> "audio super-resolution")."""
+    words = _QUALIFIER.sub("", words)
+    ws = words.split()
+    if len(ws) >= 3 and _is_head(ws[-1], heads) and _is_head(ws[-2], heads) and "-" in ws[-2]:
+        ws = ws[:-1]
+    return " ".join(ws)
 
 
 def _glossary_relation(phrase: str, taxonomy: Taxonomy) -> tuple[str | None, str | None]:
@@ -347,6 +361,16 @@ def open_tasks(
                     surface.setdefault(key, p)
         uses.append((idx, c, rel, role, seen, surface))
     for idx, c, rel, role, seen, surface in uses:
+        if idx in zoo_names:
+            # a prefix abbreviates; the papers spell out the word it drops ("ShotDetect": "shot
+            # transition detection"), and the model's task is the spelled-out name
+            short = phrase_stems(zoo_names[idx])
+            longer = [(k, o_surface[k]) for *_i, o_seen, o_surface in uses for k in o_seen
+                      if o_seen is not seen and _one_word_more(k, short)]
+            if short in seen and longer:
+                del seen[short]
+                for k, name in longer:
+                    seen[k], surface[k] = WHERE_WEIGHT["zoo"], name
         # "cross-view image geo-localization" uses the "cross-view geo-localization" another item names
         for key, sure in list(seen.items()):
             for *_item, other, other_surface in uses:

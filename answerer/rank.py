@@ -41,7 +41,7 @@ from answerer import embedcache
 from answerer.contrast import ruled_out, ruled_out_loss
 from answerer.evidence import MAX_SENTENCES, SentenceFeatures, clip_quote, intent_boost
 from answerer.fit import RULED_OUT_REASON, fit_of, ruled_out_fit
-from answerer.items import ItemInput, as_candidates, item_task_scores, item_texts
+from answerer.items import ItemInput, as_candidates, item_task_scores, item_texts, items_task_scores
 from answerer.signals import (
     DEFAULT_WEIGHTS,
     dense_signal,
@@ -255,10 +255,16 @@ def rank_with_context(
     dense = dense_signal(v, conf if tm.in_glossary else 0.0)  # an abstained task has no description to compare
     lexical, bm = lexical_signal(question, tm, texts)
     q_weights = tm.weights()
-    own = [item_task_scores(c.record, tax, c.prefix_words) for c in cands]
+    # what each item is about, for its label and fit: a paper that is a provided model's own paper
+    # also takes that model's task (ranking on these scores as well gained nothing and cost a
+    # file's order where the task was wrong, so the ranking keeps each item's own words)
+    plain = [item_task_scores(c.record, tax, c.prefix_words) for c in cands]
+    own = items_task_scores(cands, tax, plain)
     # an item that uses the task's name (named in the items' own words) matches it
     matches = np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
-                        for c, (scores, _src) in zip(cands, own)])
+                        for c, (scores, _src) in zip(cands, plain)])
+    shown = np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
+                      for c, (scores, _src) in zip(cands, own)])
     retr = None if retrieval is None else np.clip(np.asarray(retrieval, dtype=np.float64), 0.0, 1.0)
     # what the user rules out ("rather than ...") is taken off; a score stays in [0, 1]
     fused = np.maximum(fuse(dense, lexical, matches, conf, weights, retr) - ruled_out_loss(v.cos_ruled, v.cos_q), 0.0)
@@ -275,7 +281,7 @@ def rank_with_context(
         scores, source = own[i]
         labels = own_task_labels(scores, source, v.cos_tasks[i], tax)
         nearest = tm.task.id in tax.tasks and ids[int(np.argmax(v.cos_tasks[i]))] == tm.task.id
-        fit, reason = fit_of(float(fused[i]), float(matches[i]), source, labels, tm, float(v.cos_q[i]),
+        fit, reason = fit_of(float(fused[i]), float(shown[i]), source, labels, tm, float(v.cos_q[i]),
                            float(v.cos_t[i]), nearest)
         signals = {
             "cos_question": round(float(v.cos_q[i]), 4),

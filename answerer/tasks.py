@@ -188,14 +188,25 @@ class Taxonomy:
         found = self._prefix_index.get(norm_key(prefix))
         if found:
             return list(found)
-        from indexer.text import expand_task
+        from indexer.text import expand_task, prefix_modifiers
 
         words = expand_task(prefix)
         hits = self.keyword_scores(words, cue_weight=0.0)
         if not hits:
             return []
         best = max(hits.values())
-        return [t for t, s in hits.items() if s >= best and s >= ALIAS_WEIGHT]
+        # the words before the prefix's head must be the task's own: `AudioCaption` is not image captioning,
+        # `PointTrack` not object tracking, though "captioning" and "tracking" name those
+        # (a prefix the papers spelled out, "cross domain recommendation" for `CDR`, is their words:
+        # its nearest task stays its evidence)
+        modifiers = "" if " " in prefix.strip() else prefix_modifiers(prefix)
+        said = {w for w in stems(modifiers) if len(w) > 1 and not w.isdigit() and w != "to"}
+        return [t for t, s in hits.items() if s >= best and s >= ALIAS_WEIGHT
+                and said <= self._all_stems(self.tasks[t])]
+
+    def _all_stems(self, task: Task) -> set[str]:
+        """Every word a task's entry uses: its own text, aliases and cues."""
+        return {*self._text_stems(task), *stems(" ".join((*task.aliases, *task.cues)))}
 
     def keyword_matches(
         self, text: str, cue_weight: float = CUE_WEIGHT, *, skip_negated: bool = False

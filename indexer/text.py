@@ -31,9 +31,14 @@ _ABBREVIATIONS = {
     "loc": "localization",
     "est": "estimation",
     "pred": "prediction",
+    "obj": "object",
     "3d": "3D",
     "2d": "2D",
 }
+
+
+#: The abbreviations above that name something done (the head of `VideoSeg`), not what it is done to.
+_ACTIONS = {"seg", "det", "gen", "cls", "loc", "est", "pred"}
 
 
 def _known_words(prefix: str) -> str:
@@ -78,18 +83,47 @@ def expand_task(prefix: str | None) -> str:
     known = _known_words(prefix)
     if known:
         return known
+    parts = split_words(prefix)
+    # the head is the last part the vocabulary knows: it names what is done, the words before it
+    # say to what (`ShotDetect` is shot detection, not "shot object detection"), the words after it
+    # how (`DeblurGAN`)
+    head = _head(parts)
     words = []
-    for word in split_words(prefix):
+    for i, word in enumerate(parts):
         low = word.lower()
         if low == "2":
             words.append("to")
         elif low in _ABBREVIATIONS:
             words.append(_ABBREVIATIONS[low])
-        elif _known_words(word):
-            words.append(_known_words(word))
+        elif i == head and _known_words(word):
+            known = _known_words(word)
+            words.append(_DOMAIN_WORDS.sub("", known) if i else known)
         else:
             words.append(word if word.isupper() and len(word) > 1 else low)
     return " ".join(words)
+
+
+def _head(parts: list[str]) -> int | None:
+    """Index of the last part that names something done: a known prefix or an action abbreviation."""
+    return max((i for i, w in enumerate(parts)
+                if w.lower() in _ACTIONS or (w.lower() not in _ABBREVIATIONS and _known_words(w))), default=None)
+
+
+def prefix_modifiers(prefix: str | None) -> str:
+    """The words of an unknown compound prefix before its head (`Audio` in `AudioCaption`), or all
+    of them when no part is known, spelled out: what the task is done to, which the task the
+    prefix's words name must also be about."""
+    if not prefix or _known_words(prefix):
+        return ""
+    parts = split_words(prefix)
+    head = _head(parts)
+    # with no head every word is one the task must speak of ("MatProp" is not matting)
+    return " ".join(_ABBREVIATIONS.get(w.lower(), w.lower()) for w in parts[:head] if w != "2")
+
+
+#: Domain words a known single-word prefix's expansion starts with ("Detect" -> "object detection",
+#: "Caption" -> "image captioning"); after a modifier (`AudioCaption`) they would contradict it.
+_DOMAIN_WORDS = re.compile(r"^(?:(?:single-)?image|object|photo|video)\s+", re.IGNORECASE)
 
 
 #: At most this many recommending questions are folded into a summary-less item's text.

@@ -213,6 +213,19 @@ def test_the_hub_prefixes_that_were_missing_name_their_tasks():
         assert tax.tasks_for_prefix(prefix) == [task], prefix
 
 
+def test_an_unknown_compound_prefix_names_a_task_only_for_what_its_modifier_says():
+    # a modifier the task's entry never speaks of makes another task: audio captioning is not
+    # image captioning, materials property prediction ("MatProp") not matting, a speech detector
+    # not an object detector
+    tax = load_taxonomy()
+    for prefix in ("AudioCaption", "MusicCaption", "ShotDetect", "SpeechDetect", "AudioSR", "ChartQA",
+                   "TableQA", "MatProp", "PointTrack"):
+        assert tax.tasks_for_prefix(prefix) == [], prefix
+    for prefix, task in (("HandPose", "pose-estimation"), ("FaceDetect", "face-recognition"),
+                         ("ObjNav", "visual-navigation"), ("VideoInpaint", "video-inpainting")):
+        assert tax.tasks_for_prefix(prefix) == [task], prefix
+
+
 @pytest.mark.real_model
 def test_a_wake_word_question_is_keyword_spotting_led_by_the_kws_model(real_embedder, make_prompt):
     doc = _doc(make_prompt, "My smart speaker prototype must react when someone says its name, on a tiny "

@@ -40,6 +40,15 @@ def test_unknown_prefix_split_into_words() -> None:
     assert expand_task("FooBar") == "foo bar"
     assert expand_task("ActSeg") == "action segmentation"  # "Act" is action, not the verb
     assert expand_task("ImgCls") == "image classification"
+
+
+def test_a_compound_prefix_reads_its_head_in_the_words_before_it() -> None:
+    # "Detect" alone is object detection and "Caption" image captioning; after a modifier they are not
+    assert expand_task("ShotDetect") == "shot detection"
+    assert expand_task("AudioCaption") == "audio captioning"
+    assert expand_task("PointTrack") == "point tracking"
+    # words after the head say how, and keep the head's full meaning
+    assert expand_task("DeblurGAN") == "image deblurring GAN"
     assert expand_task("") == "" and expand_task(None) == ""
 
 
