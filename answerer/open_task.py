@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from answerer.items import Candidate, zoo_parts
+from answerer.items import Candidate, link_keys, zoo_parts
 from answerer.phrases import find_phrases, phrase_stems, stems
 from answerer.tasks import Task, Taxonomy
 from indexer.text import MAX_BODY_CHARS, expand_task
@@ -302,6 +302,21 @@ def _glossary_relation(phrase: str, taxonomy: Taxonomy) -> tuple[str | None, str
     return None, best[1] if best else None
 
 
+def _says_what(long: tuple[str, ...], short: tuple[str, ...], surface: str) -> bool:
+    """`long` is `short` after one hyphenated compound, which says what it is done to
+    ("machine-generated" text detection), not how ("zero-shot" entity linking, "probabilistic"
+    time series imputation, "writer-independent" signature verification)."""
+    extra = len(long) - len(short)
+    parts = (surface.split()[0] if surface.split() else "").strip("-").casefold().split("-")
+    return (1 <= extra <= 3 and long[extra:] == short and len(parts) == extra > 1
+            and not any(p in GENERIC_WORDS or p in _HOW_PARTS for p in parts))
+
+
+#: Parts of a hyphenated compound that make it say how a task is done ("zero-shot", "training-free",
+#: "data-driven", "text-guided"), beside `GENERIC_WORDS`.
+_HOW_PARTS = frozenset("shot free driven aware guided conditioned agnostic independent".split())
+
+
 def _one_word_more(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
     """`long` is `short` with one word inserted inside it (same first and last word): two
     spellings of one task name ("cross-view image geo-localization", "cross-view geo-localization")."""
@@ -363,10 +378,14 @@ def open_tasks(
     for idx, c, rel, role, seen, surface in uses:
         if idx in zoo_names:
             # a prefix abbreviates; the papers spell out the word it drops ("ShotDetect": "shot
-            # transition detection"), and the model's task is the spelled-out name
+            # transition detection"), and the model's own paper what it leaves out ("TextDetect":
+            # "machine-generated text detection"): the model's task is the spelled-out name
             short = phrase_stems(zoo_names[idx])
-            longer = [(k, o_surface[k]) for *_i, o_seen, o_surface in uses for k in o_seen
-                      if o_seen is not seen and _one_word_more(k, short)]
+            own = set(link_keys(c.record))
+            longer = [(k, o_surface[k]) for _o, o_c, *_r, o_seen, o_surface in uses for k in o_seen
+                      if o_seen is not seen and (_one_word_more(k, short) or (
+                          own & set(link_keys(o_c.record)) and o_seen[k] >= WHERE_WEIGHT["title"]
+                          and _says_what(k, short, o_surface[k])))]
             if short in seen and longer:
                 del seen[short]
                 for k, name in longer:

@@ -25,6 +25,10 @@ TELEMANOM_PAPER = {
 }
 
 
+def _answer(text: str, embedder):
+    return compose(parse_bytes(text.encode(), "question.txt"), embedder=embedder)
+
+
 def _paper(d: dict) -> ItemRecord:
     return ItemRecord(key="p:" + d["name"], kind="paper", name=d["name"], paper_url=d["paper"],
                       github_url=d.get("github"), summary=d["summary"])
@@ -73,7 +77,7 @@ def test_the_recommended_models_paper_is_on_the_task_in_the_answer(real_embedder
           "paper": "http://arxiv.org/pdf/2011.08785v1.pdf",
           "summary": "Detects and localizes defects in images of manufactured parts by modelling the distribution "
                      "of patch features of normal images."}])
-    answer = compose(parse_bytes(text.encode(), "servers.txt"), embedder=real_embedder)
+    answer = _answer(text, real_embedder)
     assert answer.task.id == "time-series-anomaly-detection"
     by_name = {r.name: r for r in answer.ranking}
     telemanom = by_name[TELEMANOM_PAPER["name"]]
@@ -91,3 +95,47 @@ def test_a_cue_word_alone_does_not_make_a_low_scoring_item_touch_on_the_task():
     # with its own words naming the task it does touch on it
     fit, reason = fit_of(0.18, 0.3, "keywords", [tm.task.name], tm, 0.2, 0.1, False)
     assert fit == "partial" and reason.startswith(f"touches on {tm.task.name}")
+
+
+@pytest.mark.real_model
+def test_a_compound_prefix_is_named_as_its_own_paper_spells_it(real_embedder, make_prompt):
+    # `ShotDetect` once read as "shot object detection": an object-detection checkpoint, certain
+    text = make_prompt(
+        "My video editor splits a long vlog into separate clips wherever the camera cuts. How does it find "
+        "the cuts?",
+        [{"name": "ShotDetect-TransNetV2-ClipShots", "paper": "https://arxiv.org/abs/2008.04838",
+          "github": "https://github.com/soCzech/TransNetV2"}],
+        [{"name": "TransNet V2: An effective deep network architecture for fast shot transition detection",
+          "paper": "http://arxiv.org/pdf/2008.04838v1.pdf", "github": "https://github.com/soCzech/TransNetV2",
+          "summary": "Finds hard cuts and gradual transitions between shots in a video with a 3D convolutional "
+                     "network over downscaled frames, fast enough for large video collections."},
+         {"name": "YOLOv4: Optimal Speed and Accuracy of Object Detection",
+          "paper": "http://arxiv.org/pdf/2004.10934v1.pdf",
+          "summary": "A one-stage object detector that draws boxes around objects in real time."}])
+    answer = _answer(text, real_embedder)
+    assert answer.task.id != "object-detection"
+    assert "shot transition detection" in answer.task.name
+    model = next(r for r in answer.ranking if r.name.startswith("ShotDetect"))
+    assert "object detection" not in model.fit_reason and model.fit != "poor"
+
+
+@pytest.mark.real_model
+def test_a_compound_prefix_takes_what_its_own_papers_title_adds(real_embedder, make_prompt):
+    # `TextDetect` alone would be "text detection" (reading text in photos); the model's own paper
+    # says which text: machine-generated. A "how" word ("zero-shot") is not part of the name.
+    text = make_prompt(
+        "A cover letter we received reads oddly smooth. Can software estimate whether a language model "
+        "wrote it?",
+        [{"name": "TextDetect-DetectGPT-GPT2", "paper": "https://arxiv.org/abs/2301.11305",
+          "github": "https://github.com/eric-mitchell/detect-gpt"}],
+        [{"name": "DetectGPT: Zero-Shot Machine-Generated Text Detection using Probability Curvature",
+          "paper": "http://arxiv.org/pdf/2301.11305v2.pdf",
+          "summary": "Checks whether small rewrites of a passage lower its log probability under a language "
+                     "model, which flags text that model wrote, without training a classifier."},
+         {"name": "Real-time Scene Text Detection with Differentiable Binarization",
+          "paper": "http://arxiv.org/pdf/1911.08947v2.pdf",
+          "summary": "Finds words in street photos with a segmentation network whose binarization step is "
+                     "learned end to end."}])
+    answer = _answer(text, real_embedder)
+    assert answer.task.name == "machine-generated text detection"
+    assert answer.ranking[-1].name.startswith("Real-time Scene Text Detection")
