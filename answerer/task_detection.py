@@ -34,6 +34,7 @@ that it is outside the glossary.
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 import numpy as np
@@ -219,6 +220,25 @@ def detect_task(
     return plain if refined.family and refined.family != plain.family else refined
 
 
+#: A question that asks to find or judge something in what it has ("detects when a song's chorus
+#: starts", "tell me whether this photo is fake") and never to make anything.
+_ANALYSE = re.compile(r"\b(?:detect(?:s|ed|ing)?|recogni[sz]e[sd]?|identif(?:y|ies|ied)|classif(?:y|ies|ied)|"
+                      r"spot(?:s|ted)?|flag(?:s|ged)?|tells? (?:me |us )?(?:if|whether|which|when|where|who))\b",
+                      re.IGNORECASE)
+_SYNTHESISE = re.compile(r"\b(?:generat\w*|creat\w*|mak(?:e|es|ing)|made|compos\w*|produc\w*|turn\w*|writ\w*|"
+                         r"wrote|draw\w*|render\w*|synthesi[sz]\w*|design\w*|animat\w*|paint\w*|sing\w*|"
+                         r"convert\w*|transform\w*|edit\w*|fill\w*|add\w*|remov\w*|restor\w*|enhanc\w*|"
+                         r"upscal\w*|translat\w*|dub\w*|clon\w*|imitat\w*|continu\w*)\b", re.IGNORECASE)
+_MAKES = re.compile(r"\b(?:generation|synthesis)\b|\w-to-\w", re.IGNORECASE)
+
+
+def _analysis_for_synthesis(question: str, task_name: str) -> bool:
+    """The question asks only to analyse (detect, recognise, classify), the task makes something new:
+    whatever the words and items say, that task is not what is asked."""
+    return (bool(_MAKES.search(task_name)) and bool(_ANALYSE.search(question))
+            and not _SYNTHESISE.search(question))
+
+
 def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None, tax: Taxonomy,
             subquestions: Sequence[str], relevance: Sequence[float] | None, *, discount_ruled_out: bool) -> TaskMatch:
     g = glossary_evidence(question, items, embedder, tax, subquestions=subquestions, relevance=relevance,
@@ -256,6 +276,8 @@ def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None
     confidence = round(confidence * (DISAGREEING + (1 - DISAGREEING) * ev.agreement(best_id, tax)), 4)
     if confidence >= MIN_CONFIDENCE and not resembles(tax.tasks[best_id], cands, ev.closeness, embedder, tax):
         confidence = round(confidence * UNRESEMBLED, 4)  # what answers the question is not this task
+    if confidence >= MIN_CONFIDENCE and _analysis_for_synthesis(question, tax.tasks[best_id].name):
+        confidence = round(confidence * UNRESEMBLED, 4)  # "detect when the chorus starts" is no music generation
     top_scores = {t: round(scores[t], 4) for t in ranked[:6]}
     why = []
     hit = matched_words(question, [p for p, _w in matches.get(best_id, [])])
@@ -287,6 +309,10 @@ def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None
             named = None
         if named is not None and not resembles(tax.tasks[named], cands, ev.closeness, embedder, tax):
             named = None  # the items would name it, but what answers the question does not look like it
+        if named is not None and _analysis_for_synthesis(question, tax.tasks[named].name):
+            named = None
+        if own is not None and _analysis_for_synthesis(question, own[0].name):
+            own = None
         if named is not None and ev.per_task.get(named, 0.0) >= 0.3 and ev.agreement(named, tax) >= 0.5:
             # the question alone is not enough, but it and what the items are about agree
             # (or the question says nothing and the items are all there is)
