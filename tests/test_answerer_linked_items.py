@@ -140,32 +140,3 @@ def test_a_compound_prefix_takes_what_its_own_papers_title_adds(real_embedder, m
     assert answer.task.name == "machine-generated text detection"
     assert answer.ranking[-1].name.startswith("Real-time Scene Text Detection")
 
-
-MUSICGEN = {"name": "Simple and Controllable Music Generation", "paper": "http://arxiv.org/pdf/2306.05284v1.pdf",
-            "summary": "MusicGen generates music from a text description, optionally following a hummed or "
-                       "whistled melody, with a single language model over compressed audio tokens."}
-JUKEBOX = {"name": "Jukebox: A Generative Model for Music", "paper": "http://arxiv.org/pdf/2005.00341v1.pdf",
-           "summary": "Generates raw-audio music, including rudimentary singing, conditioned on genre, artist and "
-                      "lyrics, with hierarchical VQ-VAE codes modelled by transformers."}
-
-
-@pytest.mark.real_model
-@pytest.mark.parametrize("question", [
-    "Which model detects when a song's chorus starts?",
-    "Can a model recognize which instruments are playing in a song?",
-])
-def test_a_question_that_only_asks_to_detect_gets_no_generation_heading(real_embedder, make_prompt, question):
-    # the provided items make music; the question asks to find something in a song it has
-    text = make_prompt(question, [{"name": "Txt2Music-MusicGen-Small", "paper": "https://arxiv.org/abs/2306.05284"}],
-                       [MUSICGEN, JUKEBOX])
-    answer = _answer(text, real_embedder)
-    assert "generation" not in answer.task.name and "synthesis" not in answer.task.name
-    assert answer.task.source == "none"
-
-
-@pytest.mark.real_model
-def test_a_question_that_asks_to_make_music_still_gets_music_generation(real_embedder, make_prompt):
-    text = make_prompt("Which model can turn my humming into a full song?",
-                       [{"name": "Txt2Music-MusicGen-Small", "paper": "https://arxiv.org/abs/2306.05284"}],
-                       [MUSICGEN, JUKEBOX])
-    assert _answer(text, real_embedder).task.id == "music-generation"

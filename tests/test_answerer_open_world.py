@@ -783,3 +783,25 @@ def test_an_abstained_answer_says_which_task_the_question_names(real_embedder):
             "character recognition (OCR)") in md
     assert "\u201d." not in md.split("## 2.")[0]  # the quoted evidence ends the sentence once
     assert to_dict(answer)["task"]["named_by_question"] == answer.task.named_by_question
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize("question", [
+    "Which model detects when a song's chorus starts?",
+    "Can a model recognize which instruments are playing in a song?",
+])
+def test_a_question_that_only_asks_to_detect_gets_no_generation_heading(real_embedder, make_prompt, question):
+    # the provided items make music; the question asks to find something in a song it has
+    text = make_prompt(question, [{"name": "Txt2Music-MusicGen-Small", "paper": "https://arxiv.org/abs/2306.05284"}],
+                       [MUSICGEN, JUKEBOX])
+    answer = compose(parse_bytes(text.encode(), "question.txt"), embedder=real_embedder)
+    assert "generation" not in answer.task.name and "synthesis" not in answer.task.name
+    assert answer.task.source == "none"
+
+
+@pytest.mark.real_model
+def test_a_question_that_asks_to_make_music_still_gets_music_generation(real_embedder, make_prompt):
+    text = make_prompt("Which model can turn my humming into a full song?",
+                       [{"name": "Txt2Music-MusicGen-Small", "paper": "https://arxiv.org/abs/2306.05284"}],
+                       [MUSICGEN, JUKEBOX])
+    assert compose(parse_bytes(text.encode(), "question.txt"), embedder=real_embedder).task.id == "music-generation"
