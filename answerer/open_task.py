@@ -25,57 +25,27 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from answerer.items import Candidate, link_keys, zoo_parts
+from answerer.phrase_words import (
+    GENERIC_WORDS,
+    GENERIC_STEMS,
+    RUN_BREAKS,
+    MEANS,
+    PURPOSE,
+    OBJECT_OF,
+    PARTICIPLES,
+    THING_NOUNS,
+    AGENT_NOUNS,
+    EXTRA_HEADS,
+    ADJECTIVE,
+    NOMINAL,
+    HYPHENATED_NOMINAL,
+    HOW_PARTS,
+)
 from answerer.phrases import find_phrases, phrase_stems, stems
 from answerer.tasks import Task, Taxonomy
 from indexer.text import MAX_BODY_CHARS, expand_task
 from indexer.tokenize import STOP_WORDS
 
-#: Words that never make a phrase a task name on their own ("deep learning", "new method").
-GENERIC_WORDS = frozenset(
-    """deep neural large scale large-scale learning network networks model models pre-training
-    pretraining pre-trained pretrained training data new simple efficient fast robust unified toward
-    towards using based end-to-end approach method methods framework benchmark dataset datasets study
-    revisiting rethinking improving improved better general generalist accurate real-time everything
-    beyond self-supervised supervised unsupervised weakly weakly-supervised semi-supervised learned
-    scalable modern effective powerful universal state-of-the-art novel processing sensing""".split()
-)
-GENERIC_STEMS = frozenset(phrase_stems(w)[-1] for w in GENERIC_WORDS if phrase_stems(w))
-#: Words that join two phrases the way a preposition does ("Skin Lesion Analysis Toward Melanoma
-#: Detection", "Recognition Using Transformers"): a task name never runs across them.
-RUN_BREAKS = frozenset("toward towards versus vs beyond using".split())
-#: Words after which a title or summary says how or with what, not what is done ("... with Deep
-#: Language Understanding", "separates stems with a U-Net"), until a purpose ("for") or a new clause.
-MEANS = frozenset("with via through".split())
-PURPOSE = frozenset(":;.,(") | {"for"}
-#: Words after a task noun that introduce what it is done to ("... for Time Series", "... from Speech").
-OBJECT_OF = frozenset({"for", "from"})
-#: Participles that name a kind of thing in a task name ("missing data imputation", "moving object
-#: segmentation"), where a leading -ing or -ed word is otherwise a verb ("generating images").
-PARTICIPLES = frozenset("missing moving changing evolving corrupted masked".split())
-#: Nouns with a task-like ending that name a thing, not something done ("graph attention").
-THING_NOUNS = frozenset(
-    """question attention function position condition solution collection station motion caption
-    information representation foundation documentation instruction distribution population relation
-    section nothing something everything anything thing string setting reaction introduction
-    recording treatment""".split()
-)
-#: Agent nouns a title names its system by ("Scene Text Detector"): the task is what it does.
-AGENT_NOUNS: dict[str, str] = {
-    "detector": "detection", "detectors": "detection", "recognizer": "recognition", "classifier": "classification",
-    "estimator": "estimation", "tracker": "tracking", "segmenter": "segmentation", "translator": "translation",
-    "predictor": "prediction", "forecaster": "forecasting", "summarizer": "summarization",
-    "generator": "generation", "reviewer": "review", "parser": "parsing", "captioner": "captioning",
-}
-#: Task nouns that are not nominalizations and end no glossary task name ("code review").
-EXTRA_HEADS = frozenset({"review"})
-#: Endings of an adjective ("interpretable", "logical", "bayesian"): an adjective before a task noun
-#: in one title is more often a claim about the method ("Interpretable Prediction") than a task name.
-_ADJECTIVE = re.compile(r"(?:able|ible|al|ic|ive|ous|ian|ful|less)$")
-#: Nominal endings of a task noun ("translation", "assessment", "tracking", "analysis"); singular:
-#: a task is named by what is done, not by what results ("predictions", "comments").
-_NOMINAL = re.compile(r"(?:tion|ment|ing|sis)$")
-#: The nominal end a hyphenated word's last part needs to be a task noun.
-_HYPHENATED_NOMINAL = re.compile(r"^.{3,}(?:[ai]tion)$")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*[A-Za-z0-9]|[A-Za-z0-9]|[^\sA-Za-z0-9]")
 #: "End to End" spelled without hyphens is the generic "end-to-end", not a task's first word.
 _END_TO_END = re.compile(r"\bend\s+to\s+end\b", re.IGNORECASE)
@@ -112,8 +82,8 @@ def _is_head(word: str, heads: frozenset[str]) -> bool:
     if low in heads or low in EXTRA_HEADS:
         return True
     if "-" in low:  # "geo-localization", "re-identification"; not "high-resolution", "fine-tuning"
-        return bool(_HYPHENATED_NOMINAL.search(low.rsplit("-", 1)[1]))
-    return len(low) > 5 and bool(_NOMINAL.search(low))
+        return bool(HYPHENATED_NOMINAL.search(low.rsplit("-", 1)[1]))
+    return len(low) > 5 and bool(NOMINAL.search(low))
 
 
 def prefix_task_name(words: str, heads: frozenset[str], texts: Sequence[str | None]) -> str | None:
@@ -142,7 +112,7 @@ def _described(phrase: str) -> bool:
     ranking"): how a method does it, not what is done to what."""
     words = phrase.split()[:-1]
     # a hyphenated compound says what or where ("sim-to-real transfer", "multi-agent"), not how
-    return bool(words) and all((_ADJECTIVE.search(w) or w.endswith("ed")) and "-" not in w for w in words)
+    return bool(words) and all((ADJECTIVE.search(w) or w.endswith("ed")) and "-" not in w for w in words)
 
 
 def _verb_like(word: str) -> bool:
@@ -188,7 +158,7 @@ def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str]
             obj = [w.casefold() for w in runs[k + 1][0][:3]]
             if len(obj) == len(runs[k + 1][0]) and not _is_head(obj[-1], heads) and obj[0] not in GENERIC_WORDS:
                 task = [w.casefold() for w in run][-(MAX_WORDS - len(obj)):] if after == "from" else [head]
-                while len(task) > 1 and (task[0] in GENERIC_WORDS or _ADJECTIVE.search(task[0])):
+                while len(task) > 1 and (task[0] in GENERIC_WORDS or ADJECTIVE.search(task[0])):
                     task = task[1:]
                 found[" ".join([*obj, *task])] = None
         # "Sound Event Localization and Detection": two task nouns joined by "and" name one task
@@ -309,12 +279,7 @@ def _says_what(long: tuple[str, ...], short: tuple[str, ...], surface: str) -> b
     extra = len(long) - len(short)
     parts = (surface.split()[0] if surface.split() else "").strip("-").casefold().split("-")
     return (1 <= extra <= 3 and long[extra:] == short and len(parts) == extra > 1
-            and not any(p in GENERIC_WORDS or p in _HOW_PARTS for p in parts))
-
-
-#: Parts of a hyphenated compound that make it say how a task is done ("zero-shot", "training-free",
-#: "data-driven", "text-guided"), beside `GENERIC_WORDS`.
-_HOW_PARTS = frozenset("shot free driven aware guided conditioned agnostic independent".split())
+            and not any(p in GENERIC_WORDS or p in HOW_PARTS for p in parts))
 
 
 def _one_word_more(long: tuple[str, ...], short: tuple[str, ...]) -> bool:

@@ -261,10 +261,11 @@ def rank_with_context(
     plain = [item_task_scores(c.record, tax, c.prefix_words) for c in cands]
     own = items_task_scores(cands, tax, plain)
     # an item that uses the task's name (named in the items' own words) matches it
-    matches = np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
-                        for c, (scores, _src) in zip(cands, plain)])
-    shown = np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
-                      for c, (scores, _src) in zip(cands, own)])
+    def match_all(about: list[tuple[dict[str, float], str]]) -> np.ndarray:
+        return np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
+                         for c, (scores, _src) in zip(cands, about)])
+
+    matches, shown = match_all(plain), match_all(own)
     retr = None if retrieval is None else np.clip(np.asarray(retrieval, dtype=np.float64), 0.0, 1.0)
     # what the user rules out ("rather than ...") is taken off; a score stays in [0, 1]
     fused = np.maximum(fuse(dense, lexical, matches, conf, weights, retr) - ruled_out_loss(v.cos_ruled, v.cos_q), 0.0)

@@ -158,6 +158,7 @@ class Taxonomy:
         self._special: dict[tuple[str, ...], list[str]] = {}
         self._shared: dict[tuple[str, ...], list[str]] = {}
         self._own_text: dict[str, list[str]] = {}
+        self._all_words: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     # -- tasks --------------------------------------------------------------
@@ -205,8 +206,14 @@ class Taxonomy:
                 and said <= self._all_stems(self.tasks[t])]
 
     def _all_stems(self, task: Task) -> set[str]:
-        """Every word a task's entry uses: its own text, aliases and cues."""
-        return {*self._text_stems(task), *stems(" ".join((*task.aliases, *task.cues)))}
+        """Every word a task's entry uses: its own text, aliases and cues. Cached."""
+        with self._lock:
+            cached = self._all_words.get(task.id)
+        if cached is None:
+            cached = {*self._text_stems(task), *stems(" ".join((*task.aliases, *task.cues)))}
+            with self._lock:
+                self._all_words[task.id] = cached
+        return cached
 
     def keyword_matches(
         self, text: str, cue_weight: float = CUE_WEIGHT, *, skip_negated: bool = False
