@@ -131,6 +131,7 @@ def item_task_scores(record: ItemRecord, taxonomy: Taxonomy, prefix_words: str |
             source = "glossary"
     if prefix:
         ids = taxonomy.tasks_for_prefix(prefix) or (taxonomy.tasks_for_prefix(prefix_words) if prefix_words else [])
+        ids = _in_architecture_modality(prefix, ids, found, taxonomy)
         if ids:
             for t in ids:
                 found[t] = 1.0
@@ -160,6 +161,21 @@ def item_task_scores(record: ItemRecord, taxonomy: Taxonomy, prefix_words: str |
         s = 1.0 - math.exp(-v / 1.6)
         scores[t] = s if t in named else min(s, CUE_ONLY_CAP)
     return scores, "keywords"
+
+
+def _in_architecture_modality(prefix: str, ids: list[str], arch_tasks: dict[str, float],
+                              taxonomy: Taxonomy) -> list[str]:
+    """A prefix that names a function (`Retrieval`) on an architecture of another family (CLIP, images
+    and text) means that function in the architecture's modality: the architecture's task whose name
+    says the prefix (image-text retrieval), not text retrieval for RAG."""
+    families = {taxonomy.tasks[t].family for t in ids if t in taxonomy.tasks}
+    if not families or any(taxonomy.tasks[t].family in families for t in arch_tasks if t in taxonomy.tasks):
+        return ids
+    from answerer.evidence import content_stems
+
+    said = set(content_stems(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", prefix)))
+    own = [t for t in arch_tasks if t in taxonomy.tasks and said and said <= set(content_stems(taxonomy.tasks[t].name))]
+    return own or ids
 
 
 def item_text(record: ItemRecord, taxonomy: Taxonomy, prefix_words: str | None = None) -> str:

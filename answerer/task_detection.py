@@ -239,6 +239,29 @@ def _analysis_for_synthesis(question: str, task_name: str) -> bool:
             and not _SYNTHESISE.search(question))
 
 
+#: The user gives the model words of their own: types them, tells or asks it something quoted,
+#: says it "in plain words" ("Can I just type what I want found?"). Not "says 'hey lamp'" (speech).
+_GIVES_TEXT = re.compile(
+    r"\b(?:(?:to|can|could|just|i|we|they|you|users?|staff|editors|students|then|and|simply|will|would|"
+    r"should|might|like to)\s+type\b(?!\s+of)|typ(?:ed|ing)\b|in (?:plain )?(?:words|english)\b|"
+    r"(?:tell|ask|describ|prompt)\w*\s+(?:[\w']+\s+){0,4}['\"\u2018\u201c])",
+    re.IGNORECASE)
+#: Words in a glossary task's input that say it takes text from the user.
+_TEXT_INPUT = re.compile(r"\b(?:text|texts|textual|prompts?|instructions?|quer(?:y|ies)|questions?|captions?|"
+                         r"descriptions?|sentences?|words|names?|commands?|language|transcripts?)\b",
+                         re.IGNORECASE)
+#: A task that takes no text keeps this much of its score when the user gives the model words.
+NO_TEXT_INPUT = 0.75
+
+
+def input_misfit(question: str, tax: Taxonomy) -> dict[str, float]:
+    """Score factors for tasks whose input cannot be what the question gives: a question where the
+    user types what to find ("yellow hard hats") is no closed-vocabulary detection."""
+    if not _GIVES_TEXT.search(question):
+        return {}
+    return {t.id: NO_TEXT_INPUT for t in tax.tasks.values() if not _TEXT_INPUT.search(t.input)}
+
+
 def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None, tax: Taxonomy,
             subquestions: Sequence[str], relevance: Sequence[float] | None, *, discount_ruled_out: bool) -> TaskMatch:
     g = glossary_evidence(question, items, embedder, tax, subquestions=subquestions, relevance=relevance,
@@ -246,8 +269,10 @@ def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None
     cands, ids, matches, kw_raw, qv, ev = g.candidates, g.ids, g.matches, g.keywords, g.question_vec, g.items
     scores: dict[str, float] = {}
     corroborated: dict[str, float] = {}  # how far words or items back what the meaning suggests
+    misfit = input_misfit(question, tax)
     for i, t in enumerate(ids):
-        scores[t] = GLOSSARY_WEIGHTS.score(float(g.words[i]), float(g.meaning[i]), float(g.support[i]))
+        scores[t] = misfit.get(t, 1.0) * GLOSSARY_WEIGHTS.score(float(g.words[i]), float(g.meaning[i]),
+                                                                float(g.support[i]))
         corroborated[t] = max(float(g.words[i]), float(g.support[i]))
     # the items' own task names compete with the glossary on the same evidence
     phrases = sorted(((o, GLOSSARY_WEIGHTS.score(o.words, o.meaning, o.support))
