@@ -50,6 +50,7 @@ from answerer.signals import (
     own_task_labels,
     task_match,
 )
+from answerer.task_detection import input_misfit
 from answerer.taxonomy import (
     Taxonomy,
     TaskMatch,
@@ -260,9 +261,13 @@ def rank_with_context(
     # file's order where the task was wrong, so the ranking keeps each item's own words)
     plain = [item_task_scores(c.record, tax, c.prefix_words) for c in cands]
     own = items_task_scores(cands, tax, plain)
-    # an item that uses the task's name (named in the items' own words) matches it
+    # an item that uses the task's name (named in the items' own words) matches it; a task that
+    # cannot take what the user gives (speech recognition when they type a sentence) is no near match
+    misfit = {t for t in input_misfit(question, tax) if t not in q_weights}
+
     def match_all(about: list[tuple[dict[str, float], str]]) -> np.ndarray:
-        return np.array([max(task_match(scores, q_weights, tax), tm.uses.get(c.name, 0.0))
+        return np.array([max(task_match({t: s for t, s in scores.items() if t not in misfit}, q_weights, tax),
+                             tm.uses.get(c.name, 0.0))
                          for c, (scores, _src) in zip(cands, about)])
 
     matches, shown = match_all(plain), match_all(own)

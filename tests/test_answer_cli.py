@@ -30,6 +30,14 @@ def test_json_answer_has_the_documented_fields(run_cli, prompt_seeds):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_json_flag_is_the_same_as_format_json_as_in_every_other_command(run_cli, prompt_seeds):
+    as_flag = run_cli("answer", str(prompt_seeds[2]), "--json", "--no-ingest")
+    assert as_flag.exit_code == 0, as_flag.output
+    as_format = run_cli("answer", str(prompt_seeds[2]), "--format", "json", "--no-ingest")
+    assert json.loads(as_flag.stdout)["ranking"] == json.loads(as_format.stdout)["ranking"]
+    assert run_cli("answer", str(prompt_seeds[2]), "--no-ingest").stdout.startswith("# ")
+
+
 def test_batch_with_a_broken_file_answers_the_rest(run_cli, prompt_seeds, tmp_path):
     broken = tmp_path / "broken.txt"
     broken.write_text("You are an AI scientist.\n\nNo question here, no models.\n")

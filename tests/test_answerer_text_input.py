@@ -77,3 +77,16 @@ def test_a_retrieval_prefix_on_a_text_model_stays_text_retrieval():
     tax = load_taxonomy()
     scores, _ = item_task_scores(ItemRecord(key="m", kind="model", name="Retrieval-ColBERTv2-MSMARCO"), tax)
     assert scores == {"retrieval-augmented-generation": 1.0}
+
+
+@pytest.mark.real_model
+def test_a_model_that_cannot_take_typed_text_is_no_near_match_for_it(real_embedder, make_prompt):
+    question = "I want to type a sentence and hear it read aloud in my own voice."
+    text = make_prompt(question, [{"name": "ASR-Whisper-LargeV3", "paper": "https://arxiv.org/abs/2212.04356"}],
+                       [{"name": "VITS: Conditional Variational Autoencoder with Adversarial Learning for "
+                                 "End-to-End Text-to-Speech", "paper": "https://arxiv.org/abs/2106.06103",
+                         "summary": "A single end-to-end model that turns text into natural speech."}])
+    answer = compose(parse_bytes(text.encode(), "question.txt"), embedder=real_embedder)
+    assert answer.task.id == "text-to-speech"
+    whisper = next(r for r in answer.ranking if r.name == "ASR-Whisper-LargeV3")
+    assert whisper.task_match == 0.0 and answer.ranking[0].name != "ASR-Whisper-LargeV3"

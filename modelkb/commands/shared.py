@@ -22,6 +22,8 @@ def json_option(fn: Callable) -> Callable:
 
 
 def format_option(fn: Callable) -> Callable:
+    """--format md|json, and --json as every other command spells it."""
+    fn = click.option("--json", "fmt", flag_value="json", help="Same as --format json.")(fn)
     return click.option(
         "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
         help="Markdown for people, JSON for programs.",
