@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence, Union
 
 from catalog.records import ItemRecord, ParsedItem, Role
+from answerer.evidence import content_stems
 from answerer.tasks import ALIAS_WEIGHT, CUE_ONLY_CAP, Taxonomy
 from indexer.text import MAX_BODY_CHARS
 
@@ -171,8 +172,6 @@ def _in_architecture_modality(prefix: str, ids: list[str], arch_tasks: dict[str,
     families = {taxonomy.tasks[t].family for t in ids if t in taxonomy.tasks}
     if not families or any(taxonomy.tasks[t].family in families for t in arch_tasks if t in taxonomy.tasks):
         return ids
-    from answerer.evidence import content_stems
-
     said = set(content_stems(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", prefix)))
     own = [t for t in arch_tasks if t in taxonomy.tasks and said and said <= set(content_stems(taxonomy.tasks[t].name))]
     return own or ids

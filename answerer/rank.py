@@ -263,7 +263,7 @@ def rank_with_context(
     own = items_task_scores(cands, tax, plain)
     # an item that uses the task's name (named in the items' own words) matches it; a task that
     # cannot take what the user gives (speech recognition when they type a sentence) is no near match
-    misfit = {t for t in input_misfit(question, tax) if t not in q_weights}
+    misfit = input_misfit(question, tax) - set(q_weights)
 
     def match_all(about: list[tuple[dict[str, float], str]]) -> np.ndarray:
         return np.array([max(task_match({t: s for t, s in scores.items() if t not in misfit}, q_weights, tax),

@@ -254,12 +254,12 @@ _TEXT_INPUT = re.compile(r"\b(?:text|texts|textual|prompts?|instructions?|quer(?
 NO_TEXT_INPUT = 0.75
 
 
-def input_misfit(question: str, tax: Taxonomy) -> dict[str, float]:
-    """Score factors for tasks whose input cannot be what the question gives: a question where the
-    user types what to find ("yellow hard hats") is no closed-vocabulary detection."""
+def input_misfit(question: str, tax: Taxonomy) -> frozenset[str]:
+    """Tasks whose input cannot be what the question gives: a question where the user types what
+    to find ("yellow hard hats") is no closed-vocabulary detection."""
     if not _GIVES_TEXT.search(question):
-        return {}
-    return {t.id: NO_TEXT_INPUT for t in tax.tasks.values() if not _TEXT_INPUT.search(t.input)}
+        return frozenset()
+    return frozenset(t.id for t in tax.tasks.values() if not _TEXT_INPUT.search(t.input))
 
 
 def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None, tax: Taxonomy,
@@ -271,7 +271,7 @@ def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None
     corroborated: dict[str, float] = {}  # how far words or items back what the meaning suggests
     misfit = input_misfit(question, tax)
     for i, t in enumerate(ids):
-        scores[t] = misfit.get(t, 1.0) * GLOSSARY_WEIGHTS.score(float(g.words[i]), float(g.meaning[i]),
+        scores[t] = (NO_TEXT_INPUT if t in misfit else 1.0) * GLOSSARY_WEIGHTS.score(float(g.words[i]), float(g.meaning[i]),
                                                                 float(g.support[i]))
         corroborated[t] = max(float(g.words[i]), float(g.support[i]))
     # the items' own task names compete with the glossary on the same evidence

@@ -35,7 +35,7 @@ YOLOX_MODEL = {"name": "Det-YOLOX-S", "paper": "https://arxiv.org/abs/2107.08430
 ])
 def test_a_user_who_types_words_rules_out_tasks_that_take_no_text(question):
     misfit = input_misfit(question, load_taxonomy())
-    assert misfit["object-detection"] < 1.0 and misfit["image-classification"] < 1.0
+    assert {"object-detection", "image-classification"} <= misfit
     for takes_text in ("open-vocabulary-detection", "image-text-retrieval", "text-to-image"):
         assert takes_text not in misfit
 
@@ -46,7 +46,7 @@ def test_a_user_who_types_words_rules_out_tasks_that_take_no_text(question):
     "Which detector sorts the pages by type?",
 ])
 def test_a_question_where_the_user_types_nothing_rules_nothing_out(question):
-    assert input_misfit(question, load_taxonomy()) == {}
+    assert not input_misfit(question, load_taxonomy())
 
 
 @pytest.mark.real_model
