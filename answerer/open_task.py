@@ -27,7 +27,6 @@ from typing import Sequence
 from answerer.items import Candidate, link_keys, zoo_parts
 from answerer.phrase_words import (
     GENERIC_WORDS,
-    GENERIC_STEMS,
     RUN_BREAKS,
     MEANS,
     PURPOSE,
@@ -113,6 +112,15 @@ def _described(phrase: str) -> bool:
     words = phrase.split()[:-1]
     # a hyphenated compound says what or where ("sim-to-real transfer", "multi-agent"), not how
     return bool(words) and all((ADJECTIVE.search(w) or w.endswith("ed")) and "-" not in w for w in words)
+
+
+def _field_name(name: str) -> bool:
+    """A field or an activity, not a task: "machine learning", "geometric deep learning",
+    "multitask learning and benchmarking" (either noun of an "and" pair); "topic modeling" is
+    a task, though its noun stems to the generic "model"."""
+    words = name.split()
+    heads = [words[-1], *(words[i - 1] for i, w in enumerate(words) if w == "and" and i)]
+    return any(w in GENERIC_WORDS for w in heads)
 
 
 def _verb_like(word: str) -> bool:
@@ -378,8 +386,8 @@ def open_tasks(
         is_task, parent = _glossary_relation(entry["name"], taxonomy)
         if is_task is not None:
             continue  # a glossary alias: that task already counts these items
-        if key[-1] in GENERIC_STEMS and parent is None:
-            continue  # "machine learning", "geometric deep learning": a field, not a task
+        if _field_name(entry["name"]) and parent is None:
+            continue
         n = len(key)
         share = sum(1 for w in key if w in q_stems) / n
         if len(users) < MIN_ITEMS and share < 0.5 and (not entry["lead"] or _described(entry["name"])):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from answerer.phrases import phrase_stems
 
 #: Words that never make a phrase a task name on their own ("deep learning", "new method").
 GENERIC_WORDS = frozenset(
@@ -15,9 +14,9 @@ GENERIC_WORDS = frozenset(
     towards using based end-to-end approach method methods framework benchmark dataset datasets study
     revisiting rethinking improving improved better general generalist accurate real-time everything
     beyond self-supervised supervised unsupervised weakly weakly-supervised semi-supervised learned
-    scalable modern effective powerful universal state-of-the-art novel processing sensing""".split()
+    scalable modern effective powerful universal state-of-the-art novel processing sensing
+    benchmarking""".split()
 )
-GENERIC_STEMS = frozenset(phrase_stems(w)[-1] for w in GENERIC_WORDS if phrase_stems(w))
 #: Words that join two phrases the way a preposition does ("Skin Lesion Analysis Toward Melanoma
 #: Detection", "Recognition Using Transformers"): a task name never runs across them.
 RUN_BREAKS = frozenset("toward towards versus vs beyond using".split())

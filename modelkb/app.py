@@ -57,6 +57,10 @@ class IngestSummary(Record):
         self.items_enriched += result.items_enriched
 
 
+#: A code link shared by many items (one toolkit's repository) searches by the first few of them.
+LINKED_QUERY_ITEMS = 5
+
+
 @dataclass(frozen=True)
 class SearchResult(Record):
     """A stored item that fits a query: its fused score (and the dense and lexical parts
@@ -287,11 +291,18 @@ class App:
     # -- search ------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", kind: str | None = None, task: str | None = None) -> list[SearchResult]:
-        """The k items that best fit `query`, best first, with the sentence that matches it."""
+        """The k items that best fit `query`, best first, with the sentence that matches it.
+
+        A query that is a paper or code link (or `arxiv:ID`) of stored items finds those items
+        first and then the items most like them: a pasted link means "this one, and what else"."""
         from indexer.snippet import best_sentences
 
         _require_question(query)
         self.ensure_index()
+        linked = self._linked(query)
+        if linked:
+            query = " ".join(f"{it.name}. {it.summary or ''}" for it in linked[:LINKED_QUERY_ITEMS])
+            k += len(linked)  # room for them, whatever their own score
         if hasattr(self.index, "backend"):  # pgvector: the filters are SQL WHERE clauses
             hits = self.index.search(query, k=k, mode=mode, where={"kind": kind, "task": task})
         else:
@@ -303,12 +314,30 @@ class App:
             hits = self.index.search(query, k=k, mode=mode, allowed_ids=allowed)
         items = self.catalog.items_by_id([h.id for h in hits])
         found = [(h, items[h.id]) for h in hits if h.id in items]
+        if linked:
+            keys = {it.key for it in linked}
+            found = sorted(found, key=lambda hit: hit[1].key not in keys)[: k - len(linked)]  # stable: by score
         snippets = best_sentences(query, [it.summary for _, it in found])
         return [SearchResult(it, round(float(h.score), 4),
                              None if h.dense is None else round(float(h.dense), 4),
                              None if h.lexical is None else round(float(h.lexical), 4),
                              snippet)
                 for (h, it), snippet in zip(found, snippets)]
+
+    def _linked(self, query: str) -> list[ItemDetail]:
+        """The stored items a query names by link or `arxiv:` key; empty for any other query."""
+        from catalog.normalize import looks_like_url
+
+        ref = query.strip()
+        if not looks_like_url(ref):
+            return []
+        keys = self.catalog.keys_by_link(ref)
+        found = [it for it in ([self.catalog.item(key) for key in keys] if keys else [self.catalog.item(ref)])
+                 if it is not None]
+        if not found:  # the words of a URL match nothing meaningful
+            raise NotFound(f"no stored item has the link {ref!r}; search takes words, or the link of a "
+                           "stored item (see `modelkb list`)")
+        return found
 
     # -- answer ------------------------------------------------------------
 

@@ -447,6 +447,20 @@ def test_a_claim_about_the_method_in_one_title_is_no_task_name():
     assert "sim-to-real transfer" in found  # a hyphenated compound ("...-to-real") is no adjective
 
 
+def test_a_task_whose_noun_stems_to_a_generic_word_is_still_a_task_but_a_field_is_not():
+    from answerer.open_task import open_tasks
+    from answerer.item_evidence import ROLE_WEIGHT
+
+    items = [ItemRecord(key="p0", kind="paper", name="Topic Modeling in Embedding Spaces"),
+             ItemRecord(key="p1", kind="paper", name="BERTopic: Neural topic modeling with a class-based TF-IDF procedure"),
+             ItemRecord(key="p2", kind="paper", name="Multitask Learning and Benchmarking with Clinical Time Series Data"),
+             ItemRecord(key="p3", kind="paper", name="Geometric Deep Learning on Graphs and Manifolds")]
+    found = {o.name for o in open_tasks("How can a model find the main themes in 20,000 survey answers?",
+                                        as_candidates(items), [0.5, 0.5, 0.4, 0.4], ROLE_WEIGHT, load_taxonomy())}
+    assert "topic modeling" in found  # "modeling" stems to the generic "model", yet names a task
+    assert not found & {"multitask learning and benchmarking", "multitask learning", "geometric deep learning"}
+
+
 def test_a_phrase_several_items_use_competes_with_the_glossary_without_a_model():
     from answerer.open_task import open_tasks
     from answerer.item_evidence import ROLE_WEIGHT

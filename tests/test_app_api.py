@@ -144,3 +144,23 @@ def test_the_json_shapes_keep_their_fields_and_order(app):
     assert list(summary) == ["files_new", "files_unchanged", "files_failed", "files_skipped", "items_new",
                              "items_enriched", "embedded", "errors", "index_error"]
     assert summary["files_failed"] == 1 and summary["errors"] == ["bad.txt: empty file"]
+
+
+def test_a_pasted_link_finds_its_items_first_then_what_is_like_them(app, make_prompt):
+    music = dict(question="Which model writes music from a text prompt?",
+                 models=[{"name": "Txt2Music-MusicGen-Small", "paper": "https://arxiv.org/abs/2306.05284",
+                          "github": "https://github.com/facebookresearch/audiocraft",
+                          "summary": "Generates music from a text description."}],
+                 papers=[{"name": "Simple and Controllable Music Generation",
+                          "paper": "http://arxiv.org/pdf/2306.05284v1.pdf",
+                          "summary": "A single-stage language model over audio tokens."}])
+    app.ingest([InputFile.of_bytes("music.txt", make_prompt(**music).encode())], index=True)
+
+    by_code = app.search("https://github.com/chosj95/MIMO-UNet/", k=3)
+    assert by_code[0].name == "Deblur-MIMO-UNet-RealBlur" and len(by_code) == 3
+    # one paper, two spellings of its link, a model and a paper that cite it: both lead
+    by_paper = app.search("https://arxiv.org/abs/2306.05284v1", k=2)
+    assert {r.name for r in by_paper} == {"Txt2Music-MusicGen-Small", "Simple and Controllable Music Generation"}
+    assert app.search("arXiv:2306.05284", k=1, kind="paper")[0].name == "Simple and Controllable Music Generation"
+    with pytest.raises(NotFound, match="no stored item has the link"):
+        app.search("https://example.com/not-stored")

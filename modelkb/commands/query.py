@@ -24,11 +24,15 @@ from modelkb.commands.shared import api_for, echo_json, format_option, info, jso
 def search(ctx: click.Context, question: str, k: int, kind: str | None, task: str | None, mode: str, as_json: bool) -> None:
     """Which models or papers fit QUESTION, best first.
 
+    QUESTION may also be the paper or code link of stored items (any arXiv
+    spelling, or `arxiv:ID`): those items come first, then the ones most like them.
+
     \b
     Examples:
       modelkb search "upscale a blurry CCTV face" --kind model
       modelkb search "MIMO-UNet RealBlur" --mode lexical -k 3
       modelkb search "realistic chrome reflections" --json
+      modelkb search https://arxiv.org/abs/2306.05284 --kind model
     """
     results = api_for(ctx).search(question, k=k, mode=mode, kind=kind, task=task)
     if as_json:
