@@ -157,9 +157,12 @@ def candidate_phrases(text: str, heads: frozenset[str], question_words: set[str]
         was, means = means, (means or after in MEANS) and after not in PURPOSE
         if was:
             continue  # "... Diffusion Model with Deep Language Understanding": what it has, not what it does
-        if after in OBJECT_OF and k + 1 < len(runs) and _is_head(head, heads) and head not in THING_NOUNS | GENERIC_WORDS:
+        if (after in OBJECT_OF and k + 1 < len(runs) and _is_head(head, heads) and head not in THING_NOUNS | GENERIC_WORDS
+                and (not head.endswith("ing") or head in heads)):
             # "Imputation for Time Series" names "time series imputation" (when what follows is an
-            # object, not another task: "Factorisation for ... Reinforcement Learning"); after
+            # object, not another task: "Factorisation for ... Reinforcement Learning"; an -ing word
+            # before it is a verb unless a glossary task ends in it: "Correcting for Label Shift"
+            # names no "label shift correcting"); after
             # "from" comes the input, and the task keeps its own words ("Emotion Recognition from
             # Speech" is speech emotion recognition; "Bimodal Recurrent Imputation for Time Series"
             # is not time series recurrent imputation)

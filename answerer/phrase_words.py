@@ -29,12 +29,16 @@ OBJECT_OF = frozenset({"for", "from"})
 #: Participles that name a kind of thing in a task name ("missing data imputation", "moving object
 #: segmentation"), where a leading -ing or -ed word is otherwise a verb ("generating images").
 PARTICIPLES = frozenset("missing moving changing evolving corrupted masked".split())
-#: Nouns with a task-like ending that name a thing, not something done ("graph attention").
+#: Nouns with a task-like ending that name a thing, not something done ("graph attention",
+#: "video segment", "damaged building").
 THING_NOUNS = frozenset(
     """question attention function position condition solution collection station motion caption
     information representation foundation documentation instruction distribution population relation
     section nothing something everything anything thing string setting reaction introduction
-    recording treatment""".split()
+    recording treatment emotion equation option mention notion portion nation segment moment
+    document element instrument sentiment argument environment comment experiment equipment
+    fragment building meeting painting clothing morning evening ceiling basis thesis axis
+    crisis emphasis""".split()
 )
 #: Agent nouns a title names its system by ("Scene Text Detector"): the task is what it does.
 AGENT_NOUNS: dict[str, str] = {

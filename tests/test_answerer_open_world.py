@@ -401,6 +401,12 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     assert not any(p.startswith("end ") for p in candidate_phrases("End to End Video Clip Retrieval", heads))
     assert not candidate_phrases("Identify the exact recording", heads)
     assert "coreference resolution" in candidate_phrases("End-to-end Neural Coreference Resolution", heads)
+    # a segment, a moment or a building is a thing, whatever its ending
+    assert not candidate_phrases("It localizes the video segment that matches a query.", heads)
+    assert not candidate_phrases("Counts each damaged building", heads)
+    # an -ing word before "for" is a verb ("correcting for"), unless a glossary task ends in it
+    assert not candidate_phrases("Detecting and Correcting for Label Shift with Black Box Predictors", heads)
+    assert "time series forecasting" in candidate_phrases("Forecasting for Time Series", heads)
 
 def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
     from answerer.open_task import candidate_phrases, task_heads
