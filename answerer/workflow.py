@@ -29,10 +29,12 @@ _OBJECT_VERB = re.compile(
 #: Verbs whose object is what the AI produced when the AI is their subject ("it generated a song").
 _MADE_BY_AI = re.compile(r"made|created|generated|produced|rendered|designed|animated", re.IGNORECASE)
 _AI_SUBJECTS = {"it", "ai", "model", "app", "tool", "that", "which", "they", "this", "program", "software"}
-_STOP_CLAUSE = re.compile(r"[.,;:!?()\u2014\u2013\"\u201c\u201d]|\s-\s|--")
+#: Where a clause ends; not inside a number ("20,000 survey answers", "a 2.5 GB scan").
+_STOP_CLAUSE = re.compile(r"[;:!?()\u2014\u2013\"\u201c\u201d]|,(?!\d{3}\b)|\.(?!\d)|\s-\s|--")
 _CUT_AFTER_AND = {
     "even", "the", "it", "its", "then", "i", "my", "a", "an", "they", "he", "she", "we", "you",
     "now", "suddenly", "also", "still", "got", "was", "is", "looked", "became", "that", "this",
+    "no", "not", "nothing",  # "survey answers and no labels": what the user lacks is no input
 }
 _CUT_WORDS = {"that", "which", "so", "but", "because", "until", "when", "while", "where", "who", "using", "into"}
 _TRAILING = {"well", "perfectly", "nicely", "beautifully", "too", "again", "instantly", "quickly"}

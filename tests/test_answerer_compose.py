@@ -277,6 +277,9 @@ def test_newlines_in_untrusted_text_cannot_start_markdown_blocks(fake_embedder):
     # what the user says they do not have is not what they fed in
     ("I want to brighten dark snapshots, but I don't have pairs of dark and well-lit photos to train on.", None),
     ("We don\u2019t have labels, but we have a scanned service manual.", "a scanned service manual"),
+    # a number is not cut at its separator, and what the user lacks ends the phrase
+    ("I have 20,000 open-ended survey answers and no labels at all.", "20,000 open-ended survey answers"),
+    ("I uploaded a 2.5 GB microscopy scan, then it crashed.", "a 2.5 GB microscopy scan"),
 ])
 def test_input_phrase_comes_from_the_question(question, phrase):
     assert input_phrase(question) == phrase
