@@ -35,10 +35,29 @@ _CUT_AFTER_AND = {
     "even", "the", "it", "its", "then", "i", "my", "a", "an", "they", "he", "she", "we", "you",
     "now", "suddenly", "also", "still", "got", "was", "is", "looked", "became", "that", "this",
     "no", "not", "nothing",  # "survey answers and no labels": what the user lacks is no input
+    "want", "wants", "need", "needs", "would", "ask", "can", "can't",  # "... and want X": what they want
+    "her", "his",  # "... of my mum and her face is mush": a new clause
 }
 _CUT_WORDS = {"that", "which", "so", "but", "because", "until", "when", "while", "where", "who", "using", "into"}
 _TRAILING = {"well", "perfectly", "nicely", "beautifully", "too", "again", "instantly", "quickly"}
+#: Words a phrase cannot end in ("... falling across the").
+_DANGLING = {"and", "with", "of", "to", "in", "on", "for", "the", "a", "an", "through", "across", "from", "at",
+             "by", "into", "over"}
 _ARTICLES = {"a", "an", "the", "my", "some", "this", "that", "these", "those", "our", "several", "old"}
+#: Words before a verb that make it a participle ("a scanned form", "is designed for"): no one did it.
+_NOT_A_SUBJECT = {"a", "an", "the", "as", "on", "of", "in", "for", "is", "was", "are", "were", "be", "been",
+                  "being", "ready-made"}
+#: First words of what follows the verb that say it is no object ("shot at an angle", "made from
+#: nothing", "so they can", "I need ...").
+_NO_OBJECT = {"of", "from", "for", "at", "into", "in", "by", "away", "back", "out", "so", "i", "we", "them", "him",
+              "her", "us", "they", "he", "she", "me"}
+#: Past participles after "have": a perfect tense ("would have bought anyway"), not possession.
+_PARTICIPLES = {"bought", "been", "done", "seen", "made", "taken", "given", "gone", "got", "run", "written",
+                "shown", "tried", "used"}
+_ADVERBS = {"only", "ever", "never", "also", "just", "already", "still", "maybe", "really"}
+#: Nouns that are also verbs: a verb only after a pronoun ("I shot my dog", not "my drone shot of").
+_NOUN_VERBS = {"shot"}
+_PRONOUNS = {"i", "we", "you", "they", "he", "she", "i've", "we've", "i'd", "we'd", "also", "just", "then"}
 #: Words that make the verb after them say what the user does *not* have or do ("I don't have pairs").
 _NEGATIONS = {"not", "never", "no", "don't", "didn't", "doesn't", "haven't", "hasn't", "hadn't", "can't",
               "cannot", "won't", "wouldn't", "dont", "didnt", "doesnt", "havent"}
@@ -47,15 +66,18 @@ _NEGATIONS = {"not", "never", "no", "don't", "didn't", "doesn't", "haven't", "ha
 def input_phrase(question: str) -> str | None:
     """What the user fed in or made, in their own words ("a blurry CCTV still"), or None."""
     for m in _OBJECT_VERB.finditer(question or ""):
-        before = question[: m.start()].split()[-1:]
-        if _MADE_BY_AI.fullmatch(m.group(0).strip()) and before and before[0].strip(",'\"").lower() in _AI_SUBJECTS:
+        before = [w.replace("\u2019", "'").strip(",'\"").lower() for w in question[: m.start()].split()[-2:]]
+        prev = before[-1] if before else ""
+        verb = m.group(0).split()[0].lower()
+        if _MADE_BY_AI.fullmatch(m.group(0).strip()) and prev in _AI_SUBJECTS:
             continue  # "it made a little clip": what the AI produced is the output, not the input
-        if {w.replace("\u2019", "'").strip(",\"").lower() for w in question[: m.start()].split()[-2:]} & _NEGATIONS:
+        if set(before) & _NEGATIONS:
             continue  # "I don't have pairs of photos": not what was fed in
-        rest = question[m.end():]
-        stop = _STOP_CLAUSE.search(rest)
-        clause = rest[: stop.start()] if stop else rest
-        words = clause.split()
+        if prev in _NOT_A_SUBJECT or (verb in _NOUN_VERBS and prev not in _PRONOUNS):
+            continue  # "a scanned form", "my drone shot of": no one did it
+        words = _clause(question[m.end():]).split()
+        if _no_object(words, verb):
+            continue
         out: list[str] = []
         for i, w in enumerate(words):
             low = w.lower()
@@ -67,7 +89,7 @@ def input_phrase(question: str) -> str | None:
             if len(out) >= 12:
                 break
         while out and (out[-1].lower() in _TRAILING or out[-1].lower().endswith("ly") and len(out) > 2
-                       or out[-1].lower() in {"and", "with", "of", "to", "in", "on", "for"}):
+                       or out[-1].lower() in _DANGLING):
             out.pop()
         if len(out) < 2 and not (out and out[0].lower() not in _ARTICLES):
             continue
@@ -75,6 +97,27 @@ def input_phrase(question: str) -> str | None:
             continue
         return " ".join(out) if out else None
     return None
+
+
+def _clause(rest: str) -> str:
+    """What follows a verb, to the end of its clause; a comma after an article and an adjective
+    ("a tiny, blurry photo") does not end it."""
+    stop = _STOP_CLAUSE.search(rest)
+    while stop and rest[stop.start()] == "," and _article_and_adjective(rest[: stop.start()]):
+        stop = _STOP_CLAUSE.search(rest, stop.end())
+    return rest[: stop.start()] if stop else rest
+
+
+def _article_and_adjective(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 2 and words[0].lower() in _ARTICLES
+
+
+def _no_object(words: list[str], verb: str) -> bool:
+    """What follows the verb is no object: a preposition or a pronoun ("shot at an angle", "so they
+    can"), or a participle after "have" (a perfect tense: "would have bought anyway")."""
+    lead = next((w.lower() for w in words if w.lower() not in _ADVERBS), "")
+    return lead in _NO_OBJECT or lead in _PARTICIPLES or (verb in {"have", "had"} and lead.endswith("ed"))
 
 
 # ------------------------------------------------------------------ helpers

@@ -280,6 +280,15 @@ def test_newlines_in_untrusted_text_cannot_start_markdown_blocks(fake_embedder):
     # a number is not cut at its separator, and what the user lacks ends the phrase
     ("I have 20,000 open-ended survey answers and no labels at all.", "20,000 open-ended survey answers"),
     ("I uploaded a 2.5 GB microscopy scan, then it crashed.", "a 2.5 GB microscopy scan"),
+    # a comma between adjectives does not; what the user wants next does
+    ("I scanned a tiny, blurry photo of my mum and her face is mush.", "a tiny, blurry photo of my mum"),
+    ("We have 2,000 finished runs and want something faster.", "2,000 finished runs"),
+    # a participle or a noun is no verb with an object: no input named
+    ("Can a model read a scanned form directly into a database?", None),
+    ("Pages are shot at an angle and curled.", None),
+    ("My drone shot of the cathedral has a tourist in it.", None),
+    ("Which customers would have bought anyway?", None),
+    ("I want every scan turned into clean black writing.", None),
 ])
 def test_input_phrase_comes_from_the_question(question, phrase):
     assert input_phrase(question) == phrase
