@@ -41,6 +41,7 @@ from answerer.phrase_words import (
     HOW_PARTS,
 )
 from answerer.phrases import find_phrases, phrase_stems, stems
+from answerer.task_match import UNKNOWN_INPUT, UNKNOWN_OUTPUT
 from answerer.tasks import Task, Taxonomy
 from indexer.text import MAX_BODY_CHARS, expand_task
 from indexer.tokenize import STOP_WORDS
@@ -229,8 +230,8 @@ class OpenTask:
             id=f"items:{slug}",
             name=self.name,
             description=description,
-            input=parent.input if parent else "the input the chosen model expects (see its description below)",
-            output=parent.output if parent else "the output that model produces",
+            input=parent.input if parent else UNKNOWN_INPUT,
+            output=parent.output if parent else UNKNOWN_OUTPUT,
             family=parent.family if parent else "",
             related=(parent.id,) if parent else (),
         )

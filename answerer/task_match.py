@@ -60,6 +60,10 @@ class TaskMatch:
         return out
 
 
+#: What a task the glossary does not describe takes and gives: the chosen model's own.
+UNKNOWN_INPUT = "the input the chosen model expects (see its description below)"
+UNKNOWN_OUTPUT = "the output that model produces"
+
 UNSPECIFIED_TASK = Task(
     id="unspecified",
     name="a task the question does not name",
@@ -67,8 +71,8 @@ UNSPECIFIED_TASK = Task(
         "The question does not say what the AI should do, so the provided items are "
         "ranked by how closely their descriptions match the question itself."
     ),
-    input="the input the chosen model expects (see its description below)",
-    output="the output that model produces",
+    input=UNKNOWN_INPUT,
+    output=UNKNOWN_OUTPUT,
 )
 
 OUTSIDE_GLOSSARY = Task(
@@ -79,6 +83,6 @@ OUTSIDE_GLOSSARY = Task(
         "so none is asserted; the items are ranked by how closely their own descriptions match "
         "the question."
     ),
-    input="the input the chosen model expects (see its description below)",
-    output="the output that model produces",
+    input=UNKNOWN_INPUT,
+    output=UNKNOWN_OUTPUT,
 )

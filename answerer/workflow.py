@@ -78,25 +78,33 @@ def input_phrase(question: str) -> str | None:
         words = _clause(question[m.end():]).split()
         if _no_object(words, verb):
             continue
-        out: list[str] = []
-        for i, w in enumerate(words):
-            low = w.lower()
-            if low in _CUT_WORDS and out:
-                break
-            if low == "and" and i + 1 < len(words) and words[i + 1].lower() in _CUT_AFTER_AND:
-                break
-            out.append(w)
-            if len(out) >= 12:
-                break
-        while out and (out[-1].lower() in _TRAILING or out[-1].lower().endswith("ly") and len(out) > 2
-                       or out[-1].lower() in _DANGLING):
-            out.pop()
-        if len(out) < 2 and not (out and out[0].lower() not in _ARTICLES):
-            continue
-        if out and out[0].lower() in {"to", "it", "that", "been", "no", "never", "not"}:
-            continue
-        return " ".join(out) if out else None
+        found = _noun_phrase(words)
+        if found:
+            return found
     return None
+
+
+def _noun_phrase(words: list[str]) -> str | None:
+    """The noun phrase that opens `words`: cut at a new clause, without trailing adverbs or
+    prepositions; None when what opens them is no noun phrase."""
+    out: list[str] = []
+    for i, w in enumerate(words):
+        low = w.lower()
+        if low in _CUT_WORDS and out:
+            break
+        if low == "and" and i + 1 < len(words) and words[i + 1].lower() in _CUT_AFTER_AND:
+            break
+        out.append(w)
+        if len(out) >= 12:
+            break
+    while out and (out[-1].lower() in _TRAILING or out[-1].lower().endswith("ly") and len(out) > 2
+                   or out[-1].lower() in _DANGLING):
+        out.pop()
+    if len(out) < 2 and not (out and out[0].lower() not in _ARTICLES):
+        return None
+    if out and out[0].lower() in {"to", "it", "that", "been", "no", "never", "not"}:
+        return None
+    return " ".join(out) if out else None
 
 
 def _clause(rest: str) -> str:
