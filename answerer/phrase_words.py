@@ -1,5 +1,5 @@
 """The words that decide whether a run of words in an item's title or summary names a task
-(`answerer.open_task`): generic words, thing nouns, agent nouns, and the endings of adjectives and
+(`answerer.phrase_reading`): generic words, thing nouns, agent nouns, and the endings of adjectives and
 task nouns. Data, kept apart from the rules that read it."""
 
 from __future__ import annotations

@@ -271,8 +271,8 @@ def _detect(question: str, items: Sequence[ItemInput], embedder: Embedder | None
     corroborated: dict[str, float] = {}  # how far words or items back what the meaning suggests
     misfit = input_misfit(question, tax)
     for i, t in enumerate(ids):
-        scores[t] = (NO_TEXT_INPUT if t in misfit else 1.0) * GLOSSARY_WEIGHTS.score(float(g.words[i]), float(g.meaning[i]),
-                                                                float(g.support[i]))
+        score = GLOSSARY_WEIGHTS.score(float(g.words[i]), float(g.meaning[i]), float(g.support[i]))
+        scores[t] = score * NO_TEXT_INPUT if t in misfit else score
         corroborated[t] = max(float(g.words[i]), float(g.support[i]))
     # the items' own task names compete with the glossary on the same evidence
     phrases = sorted(((o, GLOSSARY_WEIGHTS.score(o.words, o.meaning, o.support))

@@ -52,12 +52,13 @@ _NOT_A_SUBJECT = {"a", "an", "the", "as", "on", "of", "in", "for", "is", "was", 
 _NO_OBJECT = {"of", "from", "for", "at", "into", "in", "by", "away", "back", "out", "so", "i", "we", "them", "him",
               "her", "us", "they", "he", "she", "me"}
 #: Past participles after "have": a perfect tense ("would have bought anyway"), not possession.
-_PARTICIPLES = {"bought", "been", "done", "seen", "made", "taken", "given", "gone", "got", "run", "written",
+_PERFECT_PARTICIPLES = {"bought", "been", "done", "seen", "made", "taken", "given", "gone", "got", "run", "written",
                 "shown", "tried", "used"}
 _ADVERBS = {"only", "ever", "never", "also", "just", "already", "still", "maybe", "really"}
-#: Nouns that are also verbs: a verb only after a pronoun ("I shot my dog", not "my drone shot of").
+#: Nouns that are also verbs: a verb only after its subject, or an adverb after one ("I shot my
+#: dog", "we then shot", not "my drone shot of").
 _NOUN_VERBS = {"shot"}
-_PRONOUNS = {"i", "we", "you", "they", "he", "she", "i've", "we've", "i'd", "we'd", "also", "just", "then"}
+_SUBJECT_WORDS = {"i", "we", "you", "they", "he", "she", "i've", "we've", "i'd", "we'd", "also", "just", "then"}
 #: Words that make the verb after them say what the user does *not* have or do ("I don't have pairs").
 _NEGATIONS = {"not", "never", "no", "don't", "didn't", "doesn't", "haven't", "hasn't", "hadn't", "can't",
               "cannot", "won't", "wouldn't", "dont", "didnt", "doesnt", "havent"}
@@ -73,7 +74,7 @@ def input_phrase(question: str) -> str | None:
             continue  # "it made a little clip": what the AI produced is the output, not the input
         if set(before) & _NEGATIONS:
             continue  # "I don't have pairs of photos": not what was fed in
-        if prev in _NOT_A_SUBJECT or (verb in _NOUN_VERBS and prev not in _PRONOUNS):
+        if prev in _NOT_A_SUBJECT or (verb in _NOUN_VERBS and prev not in _SUBJECT_WORDS):
             continue  # "a scanned form", "my drone shot of": no one did it
         words = _clause(question[m.end():]).split()
         if _no_object(words, verb):
@@ -125,7 +126,7 @@ def _no_object(words: list[str], verb: str) -> bool:
     """What follows the verb is no object: a preposition or a pronoun ("shot at an angle", "so they
     can"), or a participle after "have" (a perfect tense: "would have bought anyway")."""
     lead = next((w.lower() for w in words if w.lower() not in _ADVERBS), "")
-    return lead in _NO_OBJECT or lead in _PARTICIPLES or (verb in {"have", "had"} and lead.endswith("ed"))
+    return lead in _NO_OBJECT or lead in _PERFECT_PARTICIPLES or (verb in {"have", "had"} and lead.endswith("ed"))
 
 
 # ------------------------------------------------------------------ helpers

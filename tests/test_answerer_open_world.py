@@ -367,7 +367,7 @@ CODEX = {"name": "Evaluating Large Language Models Trained on Code", "paper": "h
 
 
 def test_task_phrases_are_read_from_titles_and_summaries():
-    from answerer.open_task import candidate_phrases, task_heads
+    from answerer.phrase_reading import candidate_phrases, task_heads
 
     heads = task_heads(load_taxonomy())
     assert {"forecasting", "regression", "super-resolution"} <= heads
@@ -409,7 +409,7 @@ def test_task_phrases_are_read_from_titles_and_summaries():
     assert "time series forecasting" in candidate_phrases("Forecasting for Time Series", heads)
 
 def test_task_phrases_read_systems_and_joined_task_nouns_as_tasks():
-    from answerer.open_task import candidate_phrases, task_heads
+    from answerer.phrase_reading import candidate_phrases, task_heads
 
     heads = task_heads(load_taxonomy())
     # a title that names its system ("Detector", "Reviewer") names what the system does
